@@ -1,0 +1,1 @@
+"""Registry services: the operations every door (GraphQL, REST, CLI) reaches."""

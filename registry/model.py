@@ -1,0 +1,106 @@
+"""Domain records shared by services and stores. Plain pydantic models: no framework types."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ArtifactType(str, enum.Enum):
+    MODEL = "model"
+    DATASET = "dataset"
+    CODE = "code"
+
+
+class ArtifactStatus(str, enum.Enum):
+    PENDING = "pending"  # blobs and metadata being written; never shown to readers
+    READY = "ready"
+
+
+class Permission(str, enum.Enum):
+    UPLOAD = "upload"
+    SEARCH = "search"
+    DOWNLOAD = "download"
+    ADMIN = "admin"
+
+
+class AuditAction(str, enum.Enum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DOWNLOAD = "DOWNLOAD"
+    RATE = "RATE"
+    AUDIT = "AUDIT"
+
+
+class FileEntry(BaseModel):
+    path: str
+    size: int = Field(ge=0)
+    sha256: str | None = None
+    blob_id: str | None = None  # git object id where the hub/GitHub gives one
+
+
+class Artifact(BaseModel):
+    id: str
+    type: ArtifactType
+    name: str
+    source_url: str | None = None  # None for uploaded packages
+    version: str = "1.0.0"
+    readme: str = ""
+    files: list[FileEntry] = Field(default_factory=list)
+    package_sha256: str | None = None  # the stored zip bundle, content-addressed
+    parts: dict[str, str] = Field(default_factory=dict)  # download part name -> sha256 of that part's zip
+    metadata: dict[str, Any] = Field(default_factory=dict)  # card data, config.json, links used by lineage/scoring
+    status: ArtifactStatus = ArtifactStatus.PENDING
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    created_by: str = ""
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+class User(BaseModel):
+    username: str
+    password_hash: str
+    permissions: frozenset[Permission] = frozenset()
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_admin(self) -> bool:
+        return Permission.ADMIN in self.permissions
+
+
+class Token(BaseModel):
+    token_hash: str  # sha256 of the bearer secret; the secret itself is never stored
+    username: str
+    issued_at: datetime = Field(default_factory=utcnow)
+    uses: int = 0
+
+
+class AuditEntry(BaseModel):
+    artifact_id: str
+    artifact_type: ArtifactType
+    artifact_name: str
+    username: str
+    is_admin: bool = False
+    action: AuditAction
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Upload(BaseModel):
+    """A pending package upload: the client sends bytes to `staging_key`, then finalizes."""
+
+    id: str
+    name: str
+    username: str
+    max_bytes: int
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    artifact_id: str | None = None  # set when the upload replaces an existing artifact's package

@@ -1,0 +1,65 @@
+"""The one settings object. Environment variables are read here and nowhere else."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ADMIN_USERNAME = "ece30861defaultadminuser"
+# The course's published default admin password: the only default secret the registry has. Stored only hashed.
+DEFAULT_ADMIN_PASSWORD = "correcthorsebatterystaple123(!__+@**(A'\"`;DROP TABLE artifacts;"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    backend: Literal["local", "aws"] = "local"
+    data_dir: Path = Path("./data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "REGISTRY_PORT"))
+    public_url: str = Field(default="", description="Base URL clients reach this server at (for upload/download links)")
+
+    hf_endpoint: str = Field(default="https://huggingface.co", validation_alias=AliasChoices("HF_ENDPOINT"))
+    hf_token: str | None = Field(default=None, validation_alias=AliasChoices("HF_TOKEN"))
+    github_api_url: str = Field(default="https://api.github.com", validation_alias=AliasChoices("GITHUB_API_URL"))
+    github_token: str | None = Field(default=None, validation_alias=AliasChoices("GITHUB_TOKEN"))
+    upstream_timeout_seconds: float = 15.0
+    upstream_retries: int = 3
+
+    aws_region: str = Field(default="us-east-2", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    s3_endpoint_url: str | None = Field(default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_S3"))
+    dynamodb_endpoint_url: str | None = Field(default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL_DYNAMODB"))
+    s3_bucket: str = "trustworthy-model-registry-artifacts"
+    dynamodb_table_prefix: str = "tmr"
+
+    admin_username: str = DEFAULT_ADMIN_USERNAME
+    admin_password: str = DEFAULT_ADMIN_PASSWORD
+    token_max_uses: int = 1000
+    token_ttl_seconds: int = 10 * 3600
+
+    max_page_size: int = 100
+    max_name_length: int = 512
+    max_regex_length: int = 512
+    max_upload_bytes: int = 5 * 1024**3
+    presign_ttl_seconds: int = 900
+    zip_max_entries: int = 10_000
+    zip_max_total_bytes: int = 20 * 1024**3
+    zip_max_ratio: float = 200.0
+
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 2000
+    graphql_max_body_bytes: int = 100_000
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> "Settings":
+        if self.environment == "production" and self.backend == "local" and not self.public_url:
+            raise ValueError("REGISTRY_PUBLIC_URL must be set in production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"

@@ -1,0 +1,97 @@
+"""Turn an ingest URL into artifact fields through the upstream clients; map their errors to domain errors."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from registry.errors import InvalidInput, NotFound, UpstreamError
+from registry.model import ArtifactType, FileEntry
+from registry.version import version_from_tags
+from scoring.errors import InvalidSourceURL, SourceNotFound, SourceUnavailable
+from scoring.sources.types import GitHubRepo, HubRepo, SourceRef
+from scoring.sources.url import parse_source_url
+
+# Which URL kinds each artifact type accepts.
+_ACCEPTED: dict[ArtifactType, tuple[str, ...]] = {
+    ArtifactType.MODEL: ("hf_model",),
+    ArtifactType.DATASET: ("hf_dataset", "github"),
+    ArtifactType.CODE: ("github",),
+}
+
+
+class HubClient(Protocol):
+    def fetch(self, ref: SourceRef) -> HubRepo: ...
+
+
+class GitHubClient(Protocol):
+    def repo(self, ref: SourceRef) -> GitHubRepo: ...
+
+
+@contextmanager
+def upstream_errors() -> Iterator[None]:
+    """Map the sources' errors to the registry's: bad URL 400, missing repo 404, unreachable upstream 502."""
+    try:
+        yield
+    except InvalidSourceURL as exc:
+        raise InvalidInput(str(exc)) from None
+    except SourceNotFound as exc:
+        raise NotFound(str(exc)) from None
+    except SourceUnavailable as exc:
+        raise UpstreamError(str(exc)) from None
+
+
+def parse_for_type(url: str, artifact_type: ArtifactType) -> SourceRef:
+    with upstream_errors():
+        ref = parse_source_url(url)
+    if ref.kind not in _ACCEPTED[artifact_type]:
+        raise InvalidInput(f"a {artifact_type.value} is ingested from a {' or '.join(_ACCEPTED[artifact_type])} URL,"
+                           f" not a {ref.kind} URL")
+    return ref
+
+
+class SourceSnapshot:
+    """What ingest records of an upstream repository."""
+
+    def __init__(self, ref: SourceRef, repo: HubRepo | GitHubRepo) -> None:
+        self.ref = ref
+        self.repo = repo
+
+    @property
+    def default_name(self) -> str:
+        return self.ref.name
+
+    @property
+    def readme(self) -> str:
+        return self.repo.card_text if isinstance(self.repo, HubRepo) else self.repo.readme
+
+    @property
+    def version(self) -> str:
+        return version_from_tags(self.repo.git_tags)
+
+    @property
+    def files(self) -> list[FileEntry]:
+        listing = self.repo.files if isinstance(self.repo, HubRepo) else self.repo.tree
+        return [FileEntry(path=f.path, size=f.size, sha256=f.sha256, blob_id=f.blob_id) for f in listing]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        repo = self.repo
+        if isinstance(repo, HubRepo):
+            return {"source": "huggingface", "repo_id": self.ref.repo_id, "sha": repo.sha, "card_data": repo.card_data,
+                    "config": repo.config, "adapter_config": repo.adapter_config, "tags": repo.tags,
+                    "downloads": repo.downloads, "likes": repo.likes, "library_name": repo.library_name,
+                    "pipeline_tag": repo.pipeline_tag}
+        return {"source": "github", "repo_id": repo.full_name, "license": repo.license_spdx,
+                "default_branch": repo.default_branch, "stars": repo.stars, "description": repo.description}
+
+
+class SourceReader:
+    def __init__(self, hub: HubClient, github: GitHubClient) -> None:
+        self._hub = hub
+        self._github = github
+
+    def read(self, ref: SourceRef) -> SourceSnapshot:
+        with upstream_errors():
+            repo: HubRepo | GitHubRepo = self._github.repo(ref) if ref.kind == "github" else self._hub.fetch(ref)
+        return SourceSnapshot(ref, repo)

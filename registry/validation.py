@@ -1,0 +1,24 @@
+"""Checks on caller-supplied identifiers, shared by every door."""
+from __future__ import annotations
+
+import re2
+
+from registry.errors import InvalidInput
+
+ARTIFACT_ID = re2.compile(r"^[a-zA-Z0-9-]{1,128}$")
+# Printable ASCII ("keyboard characters"), '/' included; no control characters.
+_NAME = re2.compile(r"^[\x20-\x7e]+$")
+
+
+def check_artifact_id(artifact_id: str) -> str:
+    if not isinstance(artifact_id, str) or not ARTIFACT_ID.match(artifact_id):
+        raise InvalidInput("artifact ids are 1-128 characters of letters, digits and '-'")
+    return artifact_id
+
+
+def check_name(name: str, max_length: int) -> str:
+    if not name or len(name) > max_length:
+        raise InvalidInput(f"names are 1 to {max_length} characters long")
+    if not _NAME.match(name) or not name.strip():
+        raise InvalidInput("names are printable keyboard characters (no control characters or NUL)")
+    return name

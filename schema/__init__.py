@@ -1,0 +1,1 @@
+"""The GraphQL schema (Strawberry), the FastAPI app factory and the Lambda handler."""

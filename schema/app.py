@@ -1,0 +1,58 @@
+"""The app factory: the only place (with the Lambda handler) that chooses adapters."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from strawberry.fastapi import GraphQLRouter
+
+from registry.container import Registry
+from registry.errors import DomainError
+from registry.settings import Settings
+from schema.context import RequestContext
+from schema.graphql import build_schema
+from schema.middleware import BodyLimit, RequestCounting
+
+
+def build_registry(settings: Settings) -> Registry:
+    """Adapters chosen by settings; clients are created lazily by the adapters on first use."""
+    from scoring.sources.github import GitHubSource
+    from scoring.sources.hub import HubSource
+    from store.factory import build_stores
+
+    metadata, blobs = build_stores(settings)
+    hub = HubSource(settings.hf_endpoint, settings.hf_token, timeout=settings.upstream_timeout_seconds,
+                    retries=settings.upstream_retries)
+    github = GitHubSource(settings.github_api_url, settings.github_token, timeout=settings.upstream_timeout_seconds,
+                          retries=settings.upstream_retries)
+    return Registry(settings=settings, metadata=metadata, blobs=blobs, hub=hub, github=github)
+
+
+def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
+    settings = settings or Settings()
+    registry = registry or build_registry(settings)
+    app = FastAPI(title="Trustworthy Model Registry", version="0.1.0",
+                  docs_url="/docs" if settings.is_development else None, redoc_url=None)
+    app.state.registry = registry
+
+    async def context_getter(request: Request) -> RequestContext:
+        header = request.headers.get("x-authorization") or request.headers.get("authorization")
+        return RequestContext(registry, header)
+
+    graphql: GraphQLRouter[Any, Any] = GraphQLRouter(build_schema(settings), context_getter=context_getter,
+                                                      graphql_ide="graphiql" if settings.is_development else None,
+                                                      allow_queries_via_get=False)
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+
+    app.add_middleware(RequestCounting, counter=registry.health.counter)
+    app.add_middleware(BodyLimit, max_bytes=settings.graphql_max_body_bytes, paths=("/graphql",))
+    return app

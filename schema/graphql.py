@@ -1,0 +1,37 @@
+"""The Strawberry schema, built once (building a second one from relay types fails) and imported."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import strawberry
+from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
+                                   QueryDepthLimiter, SchemaExtension, ValidationCache)
+from strawberry.schema.config import StrawberryConfig
+
+from registry.settings import Settings
+from schema.errors import DomainErrorCodes, should_mask
+from schema.limits import max_nesting_rule
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types import ArtifactNode
+
+# Introspection nests ~13 levels (TypeRef's ofType chain); ordinary queries stay far below this.
+MAX_TOTAL_NESTING = 20
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """Extensions are passed as factories so no state is shared between concurrent requests."""
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        partial(AddValidationRules, [max_nesting_rule(MAX_TOTAL_NESTING)]),
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+        DomainErrorCodes,
+        partial(MaskErrors, should_mask_error=should_mask),
+    ]
+    config = StrawberryConfig(disable_field_suggestions=not settings.is_development)
+    return strawberry.Schema(query=Query, mutation=Mutation, types=[ArtifactNode], extensions=extensions,
+                             config=config)

@@ -1,0 +1,13 @@
+"""AWS Lambda entry point: the app is built at import (cheaply: adapters create clients on first use).
+
+The function's environment sets REGISTRY_BACKEND=aws and REGISTRY_ENVIRONMENT=production (template.yaml).
+"""
+from __future__ import annotations
+
+from mangum import Mangum
+
+from registry.settings import Settings
+from schema.app import create_app
+
+app = create_app(Settings())
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,143 @@
+"""GraphQL object types, mapped from the registry's domain records."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from registry import model
+from registry.errors import DomainError
+from registry.health import ComponentStatus, HealthReport
+
+ArtifactType = strawberry.enum(model.ArtifactType, name="ArtifactType", description="Artifact category.")
+Permission = strawberry.enum(model.Permission, name="Permission")
+AuditAction = strawberry.enum(model.AuditAction, name="AuditAction")
+
+
+@strawberry.type
+class FileEntry:
+    path: str
+    size: float = strawberry.field(description="Bytes (a Float: files can exceed 2^31 bytes).")
+    sha256: str | None
+
+
+@strawberry.type(name="Artifact")
+class ArtifactNode(relay.Node):
+    key: relay.NodeID[str]
+    type: ArtifactType  # type: ignore[valid-type]
+    name: str
+    source_url: str | None
+    version: str
+    readme: str
+    files: list[FileEntry]
+    size_bytes: float
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+
+    @strawberry.field(description="The registry's id, matching ^[a-zA-Z0-9-]+$ (the REST API's artifact id).")
+    def artifact_id(self) -> str:
+        return self.key
+
+    @classmethod
+    def from_domain(cls, a: model.Artifact) -> "ArtifactNode":
+        return cls(key=a.id, type=a.type, name=a.name, source_url=a.source_url, version=a.version,
+                   readme=a.readme, files=[FileEntry(path=f.path, size=f.size, sha256=f.sha256) for f in a.files],
+                   size_bytes=a.size_bytes, created_at=a.created_at, updated_at=a.updated_at,
+                   created_by=a.created_by)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+                            ) -> list["ArtifactNode | None"]:
+        loaded = await info.context.artifact_loader.load_many(list(node_ids))
+        return [None if a is None else cls.from_domain(a) for a in loaded]
+
+
+@strawberry.type
+class ArtifactEdge:
+    node: ArtifactNode
+    cursor: str
+
+
+@strawberry.type
+class ArtifactConnection:
+    edges: list[ArtifactEdge]
+    page_info: relay.PageInfo
+
+
+@strawberry.type
+class User:
+    username: str
+    permissions: list[Permission]  # type: ignore[valid-type]
+    is_admin: bool
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, u: model.User) -> "User":
+        return cls(username=u.username, permissions=sorted(u.permissions, key=lambda p: p.value),
+                   is_admin=u.is_admin, created_at=u.created_at)
+
+
+@strawberry.type
+class AuditEntry:
+    artifact_id: str
+    artifact_type: ArtifactType  # type: ignore[valid-type]
+    artifact_name: str
+    username: str
+    is_admin: bool
+    action: AuditAction  # type: ignore[valid-type]
+    at: datetime
+
+    @classmethod
+    def from_domain(cls, e: model.AuditEntry) -> "AuditEntry":
+        return cls(artifact_id=e.artifact_id, artifact_type=e.artifact_type, artifact_name=e.artifact_name,
+                   username=e.username, is_admin=e.is_admin, action=e.action, at=e.at)
+
+
+@strawberry.type
+class Component:
+    id: str
+    display_name: str
+    status: str
+    observed_at: datetime
+    detail: str
+    latency_ms: float
+
+    @classmethod
+    def from_domain(cls, c: ComponentStatus) -> "Component":
+        return cls(id=c.id, display_name=c.display_name, status=c.status, observed_at=c.observed_at,
+                   detail=c.detail, latency_ms=c.latency_ms)
+
+
+@strawberry.type
+class Health:
+    status: str
+    checked_at: datetime
+    window_minutes: int
+    requests: int
+    errors: int
+    components: list[Component]
+
+    @classmethod
+    def from_domain(cls, h: HealthReport) -> "Health":
+        return cls(status=h.status, checked_at=h.checked_at, window_minutes=h.window_minutes, requests=h.requests,
+                   errors=h.errors, components=[Component.from_domain(c) for c in h.components])
+
+
+@strawberry.type
+class UserError:
+    """An expected failure, returned as data: `code` is stable, `message` is for people."""
+
+    code: str
+    message: str
+    details: JSON | None = None
+
+    @classmethod
+    def from_domain(cls, exc: DomainError) -> "UserError":
+        details: dict[str, Any] | None = exc.details or None
+        return cls(code=exc.code, message=exc.message, details=details)
