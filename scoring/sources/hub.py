@@ -1,0 +1,310 @@
+"""The Hugging Face Hub as a source: repository metadata and small files, never weight bytes.
+
+huggingface_hub (2.x) talks HTTP through one process-wide httpx2 client created with ``timeout=None``; only
+some `HfApi` methods accept a timeout.  So `HubSource` uses `HfApi` where a timeout can be passed
+(`model_info`/`dataset_info`) and otherwise calls that same shared session directly with an explicit
+timeout (refs, small files, streamed files) using huggingface_hub's own headers and error mapping.
+huggingface_hub is imported lazily so that importing scoring stays cheap and creates no client.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import yaml
+
+from scoring.errors import InvalidSourceURL, SourceError, SourceNotFound, SourceRateLimited, SourceUnavailable
+from scoring.sources.retry import build_retrying
+from scoring.sources.types import HubRepo, RepoFile, SourceRef
+
+if TYPE_CHECKING:
+    import httpx2
+    from huggingface_hub import HfApi
+    from huggingface_hub.hf_api import DatasetInfo, ModelInfo
+
+T = TypeVar("T")
+
+SMALL_FILE_CAP = 1_000_000  # config.json / adapter_config.json
+CARD_CAP = 2_000_000  # README.md
+FRONT_MATTER_CAP = 64_000  # YAML is parsed only up to this size (alias bombs, huge blobs)
+_USER_AGENT = "trustworthy-model-registry"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class HubSource:
+    """Reads Hugging Face model and dataset repositories through `endpoint` (``HF_ENDPOINT``).
+
+    `retries` is the number of extra attempts after the first on transient failures (timeouts, connection
+    errors, 5xx); `backoff` is the base of the exponential wait between them in seconds (0 in tests).
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str | None,
+        timeout: float = 15,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self._endpoint = endpoint.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        self._retrying = build_retrying(retries, backoff)
+        self._api: HfApi | None = None
+        self._lock = threading.Lock()
+
+    def fetch(self, ref: SourceRef) -> HubRepo:
+        """Snapshot a model or dataset: metadata, file sizes/LFS hashes, card, config and git tags."""
+        if ref.kind not in ("hf_model", "hf_dataset"):
+            raise ValueError(f"HubSource cannot fetch a {ref.kind} reference")
+        info = self._retry(lambda: self._info(ref), f"{ref.repo_id} metadata")
+        files = _repo_files(info)
+        sizes = {f.path: f.size for f in files}
+        revision = info.sha or ref.revision or "main"
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            tags = pool.submit(self._retry, lambda: self._git_tags(ref), f"{ref.repo_id} refs")
+            card = pool.submit(self._optional_file, ref, revision, "README.md", sizes, CARD_CAP)
+            config = pool.submit(self._optional_file, ref, revision, "config.json", sizes, SMALL_FILE_CAP)
+            adapter = pool.submit(self._optional_file, ref, revision, "adapter_config.json", sizes, SMALL_FILE_CAP)
+        repo = _base_repo(ref, info, files, tags.result())
+        _apply_card(repo, *card.result())
+        repo.config, repo.config_error = _json_object(*config.result(), "config.json")
+        repo.adapter_config, repo.adapter_config_error = _json_object(*adapter.result(), "adapter_config.json")
+        return repo
+
+    def iter_file(self, ref: SourceRef, path: str, chunk_size: int = 1 << 20) -> Generator[bytes, None, None]:
+        """Stream one file of the repository (for mirroring a package); errors surface on first iteration.
+
+        Only opening the download is retried: a stream broken half-way raises `SourceUnavailable`.
+        """
+        _check_file_path(path)
+        url = self._file_url(ref, ref.revision or "main", path)
+        what = f"{ref.repo_id}/{path}"
+        response = self._retry(lambda: self._open(url), what)
+        try:
+            yield from response.iter_bytes(chunk_size)
+        except Exception as exc:
+            error = _translate(exc, what)
+            if error is None:
+                raise
+            raise error from exc
+        finally:
+            response.close()
+
+    # --- plumbing -----------------------------------------------------------------------------------------
+
+    def _hf_api(self) -> HfApi:
+        with self._lock:
+            if self._api is None:
+                from huggingface_hub import HfApi
+
+                self._api = HfApi(endpoint=self._endpoint, token=self._token or False, library_name=_USER_AGENT)
+            return self._api
+
+    def _retry(self, call: Callable[[], T], what: str) -> T:
+        return self._retrying.copy()(lambda: _call_translated(call, what))
+
+    def _headers(self) -> dict[str, str]:
+        from huggingface_hub.utils import build_hf_headers
+
+        return build_hf_headers(token=self._token or False, library_name=_USER_AGENT)
+
+    def _info(self, ref: SourceRef) -> ModelInfo | DatasetInfo:
+        api = self._hf_api()
+        if ref.kind == "hf_dataset":
+            return api.dataset_info(ref.repo_id, revision=ref.revision, timeout=self._timeout, files_metadata=True)
+        return api.model_info(ref.repo_id, revision=ref.revision, timeout=self._timeout, files_metadata=True)
+
+    def _git_tags(self, ref: SourceRef) -> list[str]:
+        """Tag names from ``/api/{type}s/{id}/refs`` (`HfApi.list_repo_refs` takes no timeout)."""
+        from huggingface_hub import get_session, hf_raise_for_status
+
+        url = f"{self._endpoint}/api/{_repo_type(ref)}s/{ref.repo_id}/refs"
+        response = get_session().get(url, headers=self._headers(), timeout=self._timeout)
+        hf_raise_for_status(response)
+        return [str(tag["name"]) for tag in response.json().get("tags", [])]
+
+    def _file_url(self, ref: SourceRef, revision: str, path: str) -> str:
+        from huggingface_hub import hf_hub_url
+
+        return hf_hub_url(ref.repo_id, path, repo_type=_repo_type(ref), revision=revision, endpoint=self._endpoint)
+
+    def _open(self, url: str) -> httpx2.Response:
+        from huggingface_hub import get_session, hf_raise_for_status
+
+        session = get_session()
+        request = session.build_request("GET", url, headers=self._headers(), timeout=self._timeout)
+        response = session.send(request, stream=True)
+        if response.status_code >= 400:
+            try:
+                response.read()  # hf_raise_for_status reads the body for its message
+                hf_raise_for_status(response)
+            finally:
+                response.close()
+        return response
+
+    def _download_small(self, url: str, cap: int) -> bytes:
+        response = self._open(url)
+        try:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise _TooLarge()
+            return bytes(body)
+        finally:
+            response.close()
+
+    def _optional_file(
+        self, ref: SourceRef, revision: str, path: str, sizes: dict[str, int], cap: int
+    ) -> tuple[str | None, str | None]:
+        """(text, error) of a small root file: (None, None) when absent; never fails for a bad file."""
+        if path not in sizes:
+            return None, None
+        if sizes[path] > cap:
+            return None, f"{path} is larger than {cap} bytes"
+        url = self._file_url(ref, revision, path)
+        try:
+            data = self._retry(lambda: self._download_small(url, cap), f"{ref.repo_id}/{path}")
+        except _TooLarge:
+            return None, f"{path} is larger than {cap} bytes"
+        except SourceNotFound as exc:
+            return None, f"{path} could not be read: {exc}"
+        try:
+            return data.decode("utf-8"), None
+        except UnicodeDecodeError:
+            return None, f"{path} is not UTF-8 text"
+
+
+def _call_translated(call: Callable[[], T], what: str) -> T:
+    """Run `call`, turning huggingface_hub / httpx2 failures into the source errors."""
+    try:
+        return call()
+    except Exception as exc:
+        error = _translate(exc, what)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _translate(exc: Exception, what: str) -> SourceError | None:
+    """The source error for a huggingface_hub / httpx2 failure, or None for anything else (a bug: re-raise)."""
+    import httpx2
+    from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, OfflineModeIsEnabled,
+                                        RepositoryNotFoundError, RevisionNotFoundError)
+
+    if isinstance(exc, (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError)):
+        return SourceNotFound(f"{what}: not found on the hub ({type(exc).__name__})")
+    if isinstance(exc, HfHubHTTPError):
+        return _http_error(exc, what)
+    if isinstance(exc, httpx2.TimeoutException):
+        return SourceUnavailable(f"{what}: the hub timed out ({type(exc).__name__})")
+    if isinstance(exc, (httpx2.TransportError, httpx2.StreamError, OfflineModeIsEnabled)):
+        return SourceUnavailable(f"{what}: cannot reach the hub ({type(exc).__name__}: {exc})")
+    if isinstance(exc, (ValueError, KeyError, TypeError)):  # malformed JSON from the hub
+        return SourceError(f"{what}: unexpected hub response ({type(exc).__name__}: {exc})")
+    return None
+
+
+def _http_error(exc: Any, what: str) -> SourceError:
+    status = exc.response.status_code if exc.response is not None else 0
+    if status == 429:
+        retry_after = exc.response.headers.get("Retry-After")
+        return SourceRateLimited(f"{what}: rate limited by the hub (429)",
+                                 retry_after=float(retry_after) if (retry_after or "").isdigit() else None)
+    if status >= 500 or status == 408:
+        return SourceUnavailable(f"{what}: hub error {status}")
+    if status in (401, 403, 404, 410, 451):
+        return SourceNotFound(f"{what}: hub refused access ({status})")
+    return SourceError(f"{what}: unexpected hub status {status}")
+
+
+def _repo_type(ref: SourceRef) -> str:
+    return "dataset" if ref.kind == "hf_dataset" else "model"
+
+
+def _check_file_path(path: str) -> None:
+    """A repository file path must not climb out of the resolve URL (``..``) or be absolute."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
+        raise InvalidSourceURL(f"invalid repository file path {path!r}")
+
+
+def _repo_files(info: ModelInfo | DatasetInfo) -> list[RepoFile]:
+    """File list with real sizes: the LFS size and sha256 for LFS files (the git blob is only a pointer)."""
+    files = []
+    for sibling in info.siblings or []:
+        lfs = sibling.lfs
+        files.append(RepoFile(
+            path=sibling.rfilename,
+            size=(lfs.size if lfs else sibling.size) or 0,
+            sha256=lfs.sha256 if lfs else None,
+            blob_id=sibling.blob_id,
+        ))
+    return files
+
+
+def _base_repo(ref: SourceRef, info: ModelInfo | DatasetInfo, files: list[RepoFile], git_tags: list[str]) -> HubRepo:
+    return HubRepo(
+        ref=ref,
+        sha=info.sha,
+        tags=list(info.tags or []),
+        git_tags=git_tags,
+        files=files,
+        downloads=info.downloads or 0,
+        likes=info.likes or 0,
+        library_name=getattr(info, "library_name", None),
+        pipeline_tag=getattr(info, "pipeline_tag", None),
+        created_at=info.created_at,
+        last_modified=info.last_modified,
+        gated=bool(info.gated),
+        private=bool(info.private),
+    )
+
+
+def _apply_card(repo: HubRepo, text: str | None, error: str | None) -> None:
+    repo.card_text = text or ""
+    repo.card_error = error
+    if text is not None:
+        repo.card_data, repo.card_error = parse_front_matter(text)
+
+
+def parse_front_matter(card: str) -> tuple[dict[str, Any], str | None]:
+    """(card_data, error) from a model card's leading ``---`` YAML block; ({}, None) when there is none."""
+    lines = card.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}, None
+    try:
+        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    except StopIteration:
+        return {}, "front matter is not closed by '---'"
+    block = "\n".join(lines[1:end])
+    if len(block) > FRONT_MATTER_CAP:
+        return {}, f"front matter larger than {FRONT_MATTER_CAP} characters"
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        return {}, f"malformed YAML front matter: {str(exc).splitlines()[0]}"
+    if data is None:
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, f"front matter is a {type(data).__name__}, not a mapping"
+    return data, None
+
+
+def _json_object(text: str | None, error: str | None, name: str) -> tuple[dict[str, Any] | None, str | None]:
+    if text is None:
+        return None, error
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return None, f"{name} is not valid JSON: {exc}"
+    if not isinstance(data, dict):
+        return None, f"{name} is not a JSON object"
+    return data, None
