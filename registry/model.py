@@ -56,6 +56,9 @@ class Artifact(BaseModel):
     package_sha256: str | None = None  # the stored zip bundle, content-addressed
     parts: dict[str, str] = Field(default_factory=dict)  # download part name -> sha256 of that part's zip
     metadata: dict[str, Any] = Field(default_factory=dict)  # card data, config.json, links used by lineage/scoring
+    # Canonical source URLs of the artifacts this one declares it derives from or depends on (base models,
+    # training datasets, code). Indexed by the stores so descendants are found without a scan.
+    parent_urls: list[str] = Field(default_factory=list)
     status: ArtifactStatus = ArtifactStatus.PENDING
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

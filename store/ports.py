@@ -43,6 +43,12 @@ class MetadataStore(Protocol):
 
     def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]: ...
 
+    def find_by_source(self, source_urls: Iterable[str]) -> dict[str, list[Artifact]]:
+        """READY artifacts ingested from each canonical source URL, batched (lineage resolves parents with it)."""
+
+    def find_children(self, parent_urls: Iterable[str]) -> dict[str, list[Artifact]]:
+        """READY artifacts whose `parent_urls` contain each URL, batched (lineage's descendants)."""
+
     def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int) -> Page:
         """READY artifacts in a stable order, `limit` at most, starting after `cursor`."""
 
