@@ -17,15 +17,11 @@ from schema.middleware import BodyLimit, RequestCounting
 
 def build_registry(settings: Settings) -> Registry:
     """Adapters chosen by settings; clients are created lazily by the adapters on first use."""
-    from scoring.sources.github import GitHubSource
-    from scoring.sources.hub import HubSource
+    from registry.upstream import build_sources
     from store.factory import build_stores
 
     metadata, blobs = build_stores(settings)
-    hub = HubSource(settings.hf_endpoint, settings.hf_token, timeout=settings.upstream_timeout_seconds,
-                    retries=settings.upstream_retries)
-    github = GitHubSource(settings.github_api_url, settings.github_token, timeout=settings.upstream_timeout_seconds,
-                          retries=settings.upstream_retries)
+    hub, github = build_sources(settings)
     return Registry(settings=settings, metadata=metadata, blobs=blobs, hub=hub, github=github)
 
 

@@ -1,0 +1,84 @@
+"""Rating benchmark (issue 3). Prints figures; asserts nothing.
+
+Against the fake hub + GitHub with an injected latency per request (default 100 ms), rating the real
+all-MiniLM-L6-v2 with its code repository and a dataset:
+
+- requests per rating, and the wall time of one rating against the longest chain of dependent requests
+  (model info -> model card/config -> dataset info -> dataset card: 4 requests), the target being <= 1.5x;
+- the "effective depth": (wall time with latency - wall time without) / latency, i.e. how many request
+  latencies one rating really waits for;
+- the throughput of 20 ratings at once.
+
+Run: .venv/bin/python bench/rating.py [--latency 0.1] [--parallel 20]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scoring.gather import gather_evidence  # noqa: E402
+from scoring.rating import Rating, rate  # noqa: E402
+from scoring.sources.github import GitHubSource  # noqa: E402
+from scoring.sources.hub import HubSource  # noqa: E402
+from scoring.sources.url import parse_source_url  # noqa: E402
+from tests.fakehub.fixture import shared_fake_hub  # noqa: E402
+from tests.fakehub.seed import DATASET_ID, MINILM_GITHUB, MINILM_ID  # noqa: E402
+from tests.fakehub.server import FakeHub  # noqa: E402
+
+LONGEST_CHAIN = 4  # model info -> README/config (parallel) -> dataset info -> dataset README (parallel)
+MODEL_REF = parse_source_url(f"https://huggingface.co/{MINILM_ID}")
+CODE_URL = f"https://github.com/{MINILM_GITHUB}"
+DATASET_URL = f"https://huggingface.co/datasets/{DATASET_ID}"
+
+
+def rate_once(hub: HubSource, github: GitHubSource) -> Rating:
+    evidence = gather_evidence(MODEL_REF, hub, github, code_url=CODE_URL, dataset_urls=[DATASET_URL])
+    return rate(evidence)
+
+
+def timed_rating(fake: FakeHub, hub: HubSource, github: GitHubSource, latency: float) -> tuple[float, int]:
+    fake.latency = latency
+    fake.clear_log()
+    started = time.perf_counter()
+    rate_once(hub, github)
+    return time.perf_counter() - started, len(fake.requests)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds added to every upstream request")
+    parser.add_argument("--parallel", type=int, default=20, help="ratings run at once for the throughput figure")
+    args = parser.parse_args()
+    fake = shared_fake_hub()
+    hub = HubSource(fake.hf_endpoint, None, timeout=30, retries=0, backoff=0)
+    github = GitHubSource(fake.github_api_url, None, timeout=30, retries=0, backoff=0, max_workers=16)
+    try:
+        timed_rating(fake, hub, github, 0.0)  # warm up clients and imports
+        base, _ = timed_rating(fake, hub, github, 0.0)
+        wall, requests = timed_rating(fake, hub, github, args.latency)
+        chain = LONGEST_CHAIN * args.latency
+        print(f"requests per rating:        {requests}")
+        print(f"one rating, no latency:     {base * 1000:.0f} ms")
+        print(f"one rating, {args.latency * 1000:.0f} ms/request: {wall * 1000:.0f} ms "
+              f"(sum of all requests would be {requests * args.latency * 1000:.0f} ms)")
+        print(f"longest dependent chain:    {LONGEST_CHAIN} requests = {chain * 1000:.0f} ms; "
+              f"rating / chain = {wall / chain:.2f} (target <= 1.50)")
+        print(f"effective depth:            {(wall - base) / args.latency:.1f} request latencies")
+        fake.latency = args.latency
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+            list(pool.map(lambda _: rate_once(hub, github), range(args.parallel)))
+        elapsed = time.perf_counter() - started
+        print(f"{args.parallel} ratings at once:       {elapsed * 1000:.0f} ms wall, "
+              f"{args.parallel / elapsed:.1f} ratings/s")
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

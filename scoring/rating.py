@@ -1,0 +1,230 @@
+"""A model's rating: every metric computed from the evidence, the weighted net score, and the ingest gate.
+
+`rate(evidence)` is pure (no I/O): recomputing it from stored evidence gives the same scores and
+explanations; only the measured latencies differ.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scoring.evidence import Evidence
+from scoring.metrics import DEVICES, SCALAR_METRICS, MetricResult, SizeResult, size_score
+
+INGEST_THRESHOLD = 0.5
+PHASE1_ORDER = (  # Phase-1 NDJSON keys after name/category/net_score, in order; then the Phase-2 metrics
+    "ramp_up_time", "bus_factor", "performance_claims", "license", "size_score", "dataset_and_code_score",
+    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score",
+)
+SPEC_ORDER = (  # the REST ModelRating's order
+    "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score", "dataset_quality",
+    "code_quality", "reproducibility", "reviewedness", "tree_score", "size_score",
+)
+T = TypeVar("T")
+
+
+class Weights(BaseModel):
+    """Weights of the net score (any non-negative numbers; they are normalized over applicable metrics)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ramp_up_time: float = Field(default=0.10, ge=0)
+    bus_factor: float = Field(default=0.10, ge=0)
+    performance_claims: float = Field(default=0.10, ge=0)
+    license: float = Field(default=0.15, ge=0)
+    size_score: float = Field(default=0.05, ge=0)
+    dataset_and_code_score: float = Field(default=0.10, ge=0)
+    dataset_quality: float = Field(default=0.08, ge=0)
+    code_quality: float = Field(default=0.08, ge=0)
+    reproducibility: float = Field(default=0.08, ge=0)
+    reviewedness: float = Field(default=0.08, ge=0)
+    tree_score: float = Field(default=0.08, ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> "Weights":
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+class MetricScore(BaseModel):
+    """One metric of a rating: score, the seconds it took to compute, and why."""
+
+    score: float
+    latency_seconds: float
+    explanation: str
+    applicable: bool = True
+
+
+class SizeScore(BaseModel):
+    """size_score: one score per device; `summary` (mean) enters the net score, `best` the gate."""
+
+    raspberry_pi: float
+    jetson_nano: float
+    desktop_pc: float
+    aws_server: float
+    latency_seconds: float
+    explanation: str
+
+    def device_scores(self) -> dict[str, float]:
+        return {device: getattr(self, device) for device in DEVICES}
+
+    @property
+    def summary(self) -> float:
+        return sum(self.device_scores().values()) / len(DEVICES)
+
+    @property
+    def best(self) -> float:
+        return max(self.device_scores().values())
+
+
+class Rating(BaseModel):
+    """Every metric of a model, the net score and the time of the evidence it was computed from."""
+
+    model_config = ConfigDict(protected_namespaces=())
+
+    name: str
+    model_id: str
+    category: Literal["MODEL"] = "MODEL"
+    net_score: float
+    net_score_latency: float  # seconds to compute the whole rating (all metrics and the aggregate)
+    net_score_explanation: str
+    ramp_up_time: MetricScore
+    bus_factor: MetricScore
+    performance_claims: MetricScore
+    license: MetricScore
+    dataset_and_code_score: MetricScore
+    dataset_quality: MetricScore
+    code_quality: MetricScore
+    reproducibility: MetricScore
+    reviewedness: MetricScore
+    tree_score: MetricScore
+    size_score: SizeScore
+    weights: Weights
+    evidence_time: datetime
+
+    def scalar_metrics(self) -> dict[str, MetricScore]:
+        """The metrics with one score each, by name (all but size_score)."""
+        return {name: getattr(self, name) for name in SCALAR_METRICS}
+
+    def to_spec_dict(self) -> dict[str, Any]:
+        """The REST ModelRating object (OpenAPI 3.4.7): 26 keys, latencies in seconds."""
+        result: dict[str, Any] = {"name": self.name, "category": self.category, "net_score": self.net_score,
+                                  "net_score_latency": self.net_score_latency}
+        for name in SPEC_ORDER:
+            result.update(self._pair(name, lambda seconds: seconds, lambda score: score))
+        return result
+
+    def to_phase1_dict(self) -> dict[str, Any]:
+        """The Phase-1 NDJSON object: Phase-1 keys in order, then the Phase-2 metrics; latencies in integer
+        milliseconds, scores rounded to 2 decimals."""
+        result: dict[str, Any] = {"name": self.name, "category": self.category,
+                                  "net_score": round(self.net_score, 2),
+                                  "net_score_latency": _milliseconds(self.net_score_latency)}
+        for name in PHASE1_ORDER:
+            result.update(self._pair(name, _milliseconds, lambda score: round(score, 2)))
+        return result
+
+    def _pair(self, name: str, latency: Callable[[float], Any], score: Callable[[float], float]) -> dict[str, Any]:
+        if name == "size_score":
+            devices = {device: score(value) for device, value in self.size_score.device_scores().items()}
+            return {"size_score": devices, "size_score_latency": latency(self.size_score.latency_seconds)}
+        metric: MetricScore = getattr(self, name)
+        return {name: score(metric.score), f"{name}_latency": latency(metric.latency_seconds)}
+
+
+class GateFailure(BaseModel):
+    """Why a rating does not allow ingest: which metric, its value, and the metric's explanation."""
+
+    metric: str
+    value: float
+    reason: str
+
+
+def rate(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Rating:
+    """Compute every metric from `evidence` (pure), timing each, then the weighted net score."""
+    started = time.perf_counter()
+    scalars = {name: _timed(name, metric, evidence) for name, metric in SCALAR_METRICS.items()}
+    size = _timed_size(evidence)
+    net, explanation = net_score(scalars, size, weights)
+    return Rating.model_validate({
+        "name": evidence.model.ref.name,
+        "model_id": evidence.model.ref.repo_id,
+        "net_score": net,
+        "net_score_latency": time.perf_counter() - started,
+        "net_score_explanation": explanation,
+        "size_score": size,
+        "weights": weights,
+        "evidence_time": evidence.gathered_at,
+        **scalars,
+    })
+
+
+def net_score(scalars: dict[str, MetricScore], size: SizeScore, weights: Weights) -> tuple[float, str]:
+    """Net score = sum(w_i * s_i) / sum(w_i) over the applicable metrics, size_score counted as the mean
+    of its devices; not-applicable metrics (reviewedness -1, a root's tree_score) are left out. In [0, 1]."""
+    values = {name: metric.score for name, metric in scalars.items() if metric.applicable}
+    values["size_score"] = size.summary
+    weight_of = weights.model_dump()
+    total_weight = sum(weight_of[name] for name in values)
+    if total_weight <= 0:
+        return 0.0, "no applicable metric has a positive weight = 0.00"
+    score = min(1.0, max(0.0, sum(weight_of[name] * value for name, value in values.items()) / total_weight))
+    terms = " + ".join(f"{weight_of[name]:g}*{value:.2f}" for name, value in values.items())
+    skipped = sorted(set(scalars) - set(values))
+    note = f"; not applicable: {', '.join(skipped)}" if skipped else ""
+    return score, f"({terms}) / {total_weight:g}{note} = {score:.2f}"
+
+
+def gate(rating: Rating, threshold: float = INGEST_THRESHOLD) -> list[GateFailure]:
+    """Ingest gate (pure): the failures that forbid ingest; [] means the model may be ingested.
+
+    Ingestible only if net_score >= threshold and every applicable non-latency metric >= threshold.
+    reviewedness -1 and a root model's tree_score are not applicable; size_score passes when at least
+    one device scores >= threshold (the model is usable somewhere).
+    """
+    failures = [
+        GateFailure(metric=name, value=metric.score, reason=metric.explanation)
+        for name, metric in rating.scalar_metrics().items()
+        if metric.applicable and metric.score < threshold
+    ]
+    if rating.size_score.best < threshold:
+        failures.append(GateFailure(metric="size_score", value=rating.size_score.best,
+                                    reason=f"no device scores {threshold:g} or more: {rating.size_score.explanation}"))
+    if rating.net_score < threshold:
+        failures.append(GateFailure(metric="net_score", value=rating.net_score, reason=rating.net_score_explanation))
+    return failures
+
+
+def _milliseconds(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def _timed(name: str, metric: Callable[[Evidence], MetricResult], evidence: Evidence) -> MetricScore:
+    started = time.perf_counter()
+    result = _guarded(name, metric, evidence, lambda error: MetricResult(0.0, error))
+    return MetricScore(score=result.score, latency_seconds=time.perf_counter() - started,
+                       explanation=result.explanation, applicable=result.applicable)
+
+
+def _timed_size(evidence: Evidence) -> SizeScore:
+    started = time.perf_counter()
+    result = _guarded("size_score", size_score, evidence,
+                      lambda error: SizeResult({device: 0.0 for device in DEVICES}, error))
+    return SizeScore(latency_seconds=time.perf_counter() - started, explanation=result.explanation,
+                     **result.scores)
+
+
+def _guarded(name: str, metric: Callable[[Evidence], T], evidence: Evidence, fallback: Callable[[str], T]) -> T:
+    """A metric that fails on unforeseen evidence scores 0 and says so, instead of failing the whole rating."""
+    try:
+        return metric(evidence)
+    except Exception as exc:  # noqa: BLE001 - one broken metric must not lose the other ten
+        return fallback(f"{name} could not be computed ({type(exc).__name__}: {exc}) = 0")
