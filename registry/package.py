@@ -1,0 +1,329 @@
+"""Company model packages: upload (presigned or through this server), finalize, and download whole or in parts.
+
+The flow: `request_upload` hands out a ticket (an S3 presigned POST, or this server's `PUT /uploads/{id}` for
+the embedded store); the client sends the zip; `finalize_upload` checks its sha256, reads it with
+`registry.zipsafe` (caps, safe paths, pickle scan), stores it and its parts content-addressed and registers
+the model. Staged bytes and the upload record are always removed at the end, whatever happened.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any, cast
+
+import re2
+
+from registry.artifacts import ArtifactService, new_id
+from registry.auth import require
+from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
+from registry.model import Artifact, ArtifactType, AuditAction, FileEntry, Permission, Upload, User, utcnow
+from registry.settings import Settings
+from registry.validation import check_name
+from registry.version import DEFAULT_VERSION, version_from_tags
+from registry.zipsafe import ZipEntry, ZipManifest, inspect_zip
+from scoring.sources.hub import parse_front_matter
+from store.ports import BlobStore, MetadataStore, as_utc, blob_key, part_key, staging_key
+
+PARTS = ("full", "weights", "card")
+WEIGHT_EXTENSIONS = frozenset({".safetensors", ".bin", ".h5", ".onnx", ".pt", ".pth", ".ckpt", ".msgpack", ".gguf",
+                               ".tflite"})
+# The "card" part: the model card, configs and tokenizer files a client needs to inspect or wire up a model.
+CARD_EXTENSIONS = frozenset({".md", ".json", ".txt", ".yaml", ".yml", ".model", ".tiktoken"})
+CARD_FILE_CAP = 32 * 1024**2  # a large tokenizer.json is ~10 MB; anything bigger is data, not a card
+_UPLOAD_ID = re2.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_SHA256 = re2.compile(r"^[0-9a-f]{64}$")
+_FILENAME_UNSAFE = re2.compile(r"[^A-Za-z0-9._-]+")
+_CHUNK = 1 << 20
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files always make the same part (same sha256)
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    """Where and how the client sends the package bytes, and until when."""
+
+    upload_id: str
+    url: str
+    method: str
+    fields: dict[str, str]
+    headers: dict[str, str]
+    expires_at: datetime
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class Download:
+    """A stored zip ready to hand out: a presigned URL when the blob store has one, else `key` to stream."""
+
+    filename: str
+    sha256: str
+    size: int
+    url: str | None
+    key: str
+
+
+@dataclass
+class _Written:
+    """Blobs this finalize wrote (not those that already existed): deleted again if registering fails."""
+
+    keys: list[str] = field(default_factory=list)
+
+
+class PackageService:
+    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore, artifacts: ArtifactService) -> None:
+        self._settings = settings
+        self._store = store
+        self._blobs = blobs
+        self._artifacts = artifacts
+
+    # upload ----------------------------------------------------------------------------------------------------
+    def request_upload(self, actor: User, name: str, size: int | None, base_url: str) -> UploadTicket:
+        """Open an upload of at most `size` bytes (or the configured maximum); `base_url` is where this server is
+        reached, used for the embedded store's PUT URL when `settings.public_url` is unset."""
+        require(actor, Permission.UPLOAD)
+        check_name(name, self._settings.max_name_length)
+        limit = self._settings.max_upload_bytes
+        if size is not None and size < 1:
+            raise InvalidInput("the package size must be a positive number of bytes")
+        if size is not None and size > limit:
+            raise TooLarge(f"packages are at most {limit} bytes; this one is {size}")
+        ttl = self._settings.presign_ttl_seconds
+        upload = Upload(id=secrets.token_urlsafe(24), name=name, username=actor.username, max_bytes=size or limit,
+                        expires_at=utcnow() + timedelta(seconds=ttl))
+        self._store.put_upload(upload)
+        direct = self._blobs.presign_upload(staging_key(upload.id), upload.max_bytes, ttl)
+        if direct is None:
+            base = (self._settings.public_url or base_url).rstrip("/")
+            direct = {"url": f"{base}/uploads/{upload.id}", "method": "PUT", "fields": {}, "headers": {}}
+        return UploadTicket(upload_id=upload.id, url=direct["url"], method=direct.get("method", "PUT"),
+                            fields=dict(direct.get("fields") or {}), headers=dict(direct.get("headers") or {}),
+                            expires_at=upload.expires_at, max_bytes=upload.max_bytes)
+
+    def receive_upload(self, upload_id: str, stream: IO[bytes] | Iterable[bytes], content_length: int | None) -> int:
+        """Store the body of `PUT /uploads/{id}` (embedded store). The unguessable, short-lived, single-use id is
+        the capability, so no token is needed. Streams to the blob store under the upload's cap; returns the size."""
+        upload = self._live_upload(upload_id)
+        key = staging_key(upload.id)
+        if content_length is not None and content_length > upload.max_bytes:
+            raise TooLarge(f"this upload accepts at most {upload.max_bytes} bytes")
+        if self._blobs.exists(key):
+            raise Conflict("this upload has already received its package; finalize it or request a new one")
+        try:
+            size = self._blobs.put_stream(key, _as_file(stream), upload.max_bytes)
+            if content_length is not None and size != content_length:
+                raise InvalidInput(f"received {size} bytes but Content-Length said {content_length}")
+        except Exception:
+            self._blobs.delete(key)
+            raise
+        return size
+
+    def finalize_upload(self, actor: User, upload_id: str, sha256: str) -> Artifact:
+        """Check, inspect, store and register the uploaded package as a model; the staging copy and the upload
+        record are removed whether this succeeds or not."""
+        require(actor, Permission.UPLOAD)
+        expected = sha256.strip().lower() if isinstance(sha256, str) else ""
+        if not _SHA256.match(expected):
+            raise InvalidInput("sha256 must be 64 hexadecimal characters")
+        upload = self._live_upload(upload_id)
+        if upload.username != actor.username:
+            raise NotFound("no such upload, or it has expired")  # as unknown ids: don't confirm someone else's
+        try:
+            with tempfile.TemporaryDirectory(prefix="package-") as workdir:
+                return self._finalize(actor, upload, expected, workdir)
+        finally:
+            self._discard(upload.id)
+
+    # download --------------------------------------------------------------------------------------------------
+    def download(self, actor: User, artifact_id: str, part: str = "full") -> Download:
+        """The stored zip of an uploaded model, whole ("full") or one part ("weights", "card"); audited."""
+        require(actor, Permission.DOWNLOAD)
+        if part not in PARTS:
+            raise InvalidInput(f"part must be one of {', '.join(PARTS)}")
+        artifact = self._artifacts.get(actor, artifact_id, Permission.DOWNLOAD)
+        if artifact.package_sha256 is None:
+            where = f" from {artifact.source_url}" if artifact.source_url else ""
+            raise NotFound(f"the package of {artifact.name!r} is not stored in the registry: it was ingested{where}"
+                           " and only its metadata is kept")
+        sha = artifact.package_sha256 if part == "full" else artifact.parts.get(part)
+        if sha is None:
+            raise NotFound(f"the package of {artifact.name!r} has no {part} files")
+        key = blob_key(sha) if part == "full" else part_key(artifact.package_sha256, part)
+        size = self._blobs.size(key)
+        if size is None:
+            raise NotFound(f"the stored {part} zip of {artifact.name!r} is missing")
+        filename = _download_filename(artifact.name, part)
+        url = self._blobs.presign_get(key, self._settings.presign_ttl_seconds, filename)
+        self._artifacts.record(actor, artifact, AuditAction.DOWNLOAD)
+        return Download(filename=filename, sha256=sha, size=size, url=url, key=key)
+
+    def open_range(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Bytes [start, end] (inclusive) of a stored zip, for a server that streams downloads itself."""
+        return self._blobs.open_read(key, start, end)
+
+    # internals -------------------------------------------------------------------------------------------------
+    def _live_upload(self, upload_id: str) -> Upload:
+        """The upload if it exists and has not expired; an expired one is cleaned up. Unknown and expired ids
+        answer alike (404) so that the id stays a pure capability."""
+        upload = self._store.get_upload(upload_id) if isinstance(upload_id, str) and _UPLOAD_ID.match(upload_id) \
+            else None
+        if upload is not None and as_utc(upload.expires_at) <= utcnow():
+            self._discard(upload.id)
+            upload = None
+        if upload is None:
+            raise NotFound("no such upload, or it has expired")
+        return upload
+
+    def _discard(self, upload_id: str) -> None:
+        self._blobs.delete(staging_key(upload_id))
+        self._store.delete_upload(upload_id)
+
+    def _finalize(self, actor: User, upload: Upload, expected: str, workdir: str) -> Artifact:
+        package = os.path.join(workdir, "package.zip")
+        staged = staging_key(upload.id)
+        staged_size = self._blobs.size(staged)
+        if staged_size is None:
+            raise NotFound("nothing has been uploaded for this upload id")
+        if staged_size > upload.max_bytes:  # a direct upload the store's own policy failed to cap
+            raise TooLarge(f"the package is {staged_size} bytes; this upload accepts at most {upload.max_bytes}")
+        self._blobs.download_to(staged, package)
+        actual = _file_sha256(package)
+        if actual != expected:
+            raise InvalidInput(f"sha256 mismatch: the uploaded package hashes to {actual}, not {expected}")
+        settings = self._settings
+        manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
+                               max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
+        written = _Written()
+        try:
+            if not self._put(blob_key(actual), package, written):
+                raise Conflict(f"an identical package (sha256 {actual}) is already registered")
+            parts = self._store_parts(package, manifest, workdir, written, actual)
+            artifact = _artifact_from(upload, actor, manifest, actual, parts)
+            return self._artifacts.store_new(actor, artifact, rating=None)
+        except Exception:
+            for key in written.keys:
+                self._blobs.delete(key)
+            raise
+
+    def _store_parts(self, package: str, manifest: ZipManifest, workdir: str, written: _Written,
+                     package_sha: str) -> dict[str, str]:
+        parts: dict[str, str] = {}
+        for part, chooses in _PART_RULES.items():
+            members = [e for e in manifest.entries if chooses(e)]
+            if not members:
+                continue
+            target = os.path.join(workdir, f"{part}.zip")
+            _write_part(package, members, target, compress=part != "weights")
+            parts[part] = _file_sha256(target)
+            self._put(part_key(package_sha, part), target, written)
+        return parts
+
+    def _put(self, key: str, path: str, written: _Written) -> bool:
+        """Conditional write; False when the key already existed (then it is not ours to clean up)."""
+        if self._blobs.put_file(key, path):
+            written.keys.append(key)
+            return True
+        return False
+
+
+# helpers ----------------------------------------------------------------------------------------------------------
+def _extension(path: str) -> str:
+    return os.path.splitext(path)[1].lower()
+
+
+def _is_weight(entry: ZipEntry) -> bool:
+    return _extension(entry.path) in WEIGHT_EXTENSIONS
+
+
+def _is_card(entry: ZipEntry) -> bool:
+    if entry.path in ("README.md", "config.json"):
+        return True
+    return not _is_weight(entry) and _extension(entry.path) in CARD_EXTENSIONS and entry.size <= CARD_FILE_CAP
+
+
+_PART_RULES: dict[str, Callable[[ZipEntry], bool]] = {"weights": _is_weight, "card": _is_card}
+
+
+def _write_part(package: str, members: list[ZipEntry], target: str, compress: bool) -> None:
+    """Copy the chosen entries into a new zip, streaming entry by entry (weights are stored: they don't shrink).
+    The source was fully verified by inspect_zip, so zipfile reads exactly the bytes that were hashed."""
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(package) as source, zipfile.ZipFile(target, "w") as out:
+        for entry in sorted(members, key=lambda e: e.path):
+            info = zipfile.ZipInfo(entry.path, date_time=_ZIP_EPOCH)
+            info.compress_type = method
+            info.external_attr = 0o644 << 16
+            info.file_size = entry.size  # lets zipfile choose zip64 up front for entries over 2 GiB
+            with source.open(entry.archive_name) as reader, out.open(info, "w") as writer:
+                shutil.copyfileobj(reader, writer, _CHUNK)
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _artifact_from(upload: Upload, actor: User, manifest: ZipManifest, sha: str, parts: dict[str, str]) -> Artifact:
+    card_data, card_error = parse_front_matter(manifest.readme) if manifest.readme else ({}, None)
+    card_data = _json_safe(card_data)
+    declared = card_data.get("version") or (manifest.config or {}).get("version")
+    metadata: dict[str, Any] = {
+        "source": "upload", "root": manifest.root, "config": manifest.config, "config_error": manifest.config_error,
+        "adapter_config": manifest.adapter_config, "card_data": card_data, "card_error": card_error,
+        "pickle_findings": [f.as_dict() for f in manifest.pickle_findings],
+        "pickle_flagged": any(f.flagged for f in manifest.pickle_findings),
+    }
+    return Artifact(id=new_id(), type=ArtifactType.MODEL, name=upload.name, source_url=None,
+                    version=version_from_tags([str(declared)]) if declared else DEFAULT_VERSION,
+                    readme=manifest.readme or "",
+                    files=[FileEntry(path=e.path, size=e.size, sha256=e.sha256) for e in manifest.entries],
+                    package_sha256=sha, parts=parts, metadata=metadata, created_by=actor.username)
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    """YAML front matter may hold dates and other non-JSON values; stores keep metadata as JSON."""
+    return dict(json.loads(json.dumps(data, default=str)))
+
+
+def _download_filename(name: str, part: str) -> str:
+    stem = _FILENAME_UNSAFE.sub("_", name).strip("._") or "package"
+    return f"{stem}.zip" if part == "full" else f"{stem}-{part}.zip"
+
+
+def _as_file(stream: IO[bytes] | Iterable[bytes]) -> IO[bytes]:
+    if hasattr(stream, "read"):
+        return cast(IO[bytes], stream)
+    return cast(IO[bytes], io.BufferedReader(_IterableReader(stream), _CHUNK))
+
+
+class _IterableReader(io.RawIOBase):
+    """A file-like view of an iterable of byte chunks, so the blob store can read a request body as it arrives."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__()
+        self._chunks = iter(chunks)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count

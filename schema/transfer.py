@@ -1,0 +1,120 @@
+"""The two HTTP routes package transfers need besides GraphQL/REST: the embedded store's upload target and the
+download endpoint (a redirect to a presigned URL, or the bytes streamed with HTTP range support).
+
+Both stream: an upload body is pulled chunk by chunk by the worker thread that writes it to the blob store, and a
+download is read from the blob store chunk by chunk, so memory stays flat whatever the package size.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import anyio.from_thread
+import anyio.to_thread
+import re2
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+
+from registry.errors import DomainError, InvalidInput
+from registry.package import Download
+
+router = APIRouter()
+
+_RANGE = re2.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(DomainError):
+    code = "RANGE_NOT_SATISFIABLE"
+    status = 416
+
+
+@router.put("/uploads/{upload_id}", include_in_schema=False)
+async def put_upload(upload_id: str, request: Request) -> Response:
+    """Body of a package upload for the embedded store; the upload id is the credential (see PackageService)."""
+    packages = request.app.state.registry.packages
+    body = request.stream()
+
+    async def next_chunk() -> bytes | None:
+        try:
+            return await body.__anext__()
+        except StopAsyncIteration:
+            return None
+
+    def chunks() -> Iterator[bytes]:
+        """Runs in the worker thread: fetches each chunk from the event loop only when the store wants it."""
+        while (chunk := anyio.from_thread.run(next_chunk)) is not None:
+            if chunk:
+                yield chunk
+
+    try:
+        length = _content_length(request)
+        size = await anyio.to_thread.run_sync(packages.receive_upload, upload_id, chunks(), length)
+    except DomainError as exc:
+        return error_response(exc)
+    return JSONResponse({"upload_id": upload_id, "size": size})
+
+
+@router.get("/download/{artifact_id}", include_in_schema=False)
+async def download(artifact_id: str, request: Request, part: str = "full") -> Response:
+    """The package (or one part) of an uploaded model: 307 to a presigned URL, else streamed (206 for a range)."""
+    registry = request.app.state.registry
+    header = request.headers.get("x-authorization") or request.headers.get("authorization")
+    try:
+        user = await anyio.to_thread.run_sync(registry.users.user_for_token, header)
+        item: Download = await anyio.to_thread.run_sync(registry.packages.download, user, artifact_id, part)
+        if item.url:
+            return RedirectResponse(item.url, status_code=307)
+        span = parse_range(request.headers.get("range"), item.size)
+    except RangeNotSatisfiable as exc:
+        return error_response(exc, {"Content-Range": f"bytes */{exc.details['size']}"})
+    except DomainError as exc:
+        return error_response(exc)
+    headers = {"Accept-Ranges": "bytes", "ETag": f'"{item.sha256}"', "X-Checksum-Sha256": item.sha256,
+               "Content-Disposition": f'attachment; filename="{item.filename}"'}
+    if span is None:
+        headers["Content-Length"] = str(item.size)
+        return StreamingResponse(registry.packages.open_range(item.key), headers=headers,
+                                 media_type="application/zip")
+    start, end = span
+    headers["Content-Length"] = str(end - start + 1)
+    headers["Content-Range"] = f"bytes {start}-{end}/{item.size}"
+    return StreamingResponse(registry.packages.open_range(item.key, start, end), status_code=206, headers=headers,
+                             media_type="application/zip")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The inclusive byte span a single-range `Range` header asks for, or None to send everything.
+
+    `bytes=a-b`, `bytes=a-` and `bytes=-n` are honoured; a header we don't understand (another unit, several
+    ranges, a-b with b < a) is ignored, as RFC 9110 allows; a range that starts past the end is 416."""
+    match = _RANGE.match(header.strip()) if header else None
+    if match is None or (not match.group(1) and not match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:  # suffix: the last n bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise RangeNotSatisfiable("the requested range is empty", size=size)
+        return max(size - suffix, 0), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None
+    if start >= size:
+        raise RangeNotSatisfiable(f"the range starts past the end of the {size}-byte file", size=size)
+    return start, min(end, size - 1)
+
+
+def error_response(exc: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The app's error shape ({"detail", "code"}) for errors raised inside these routes."""
+    body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+def _content_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise InvalidInput("Content-Length must be a number of bytes")
+    return int(value)

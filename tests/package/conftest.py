@@ -1,0 +1,77 @@
+"""Package services on an isolated store: settings with small caps, users with chosen permissions, tokens."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from registry.artifacts import ArtifactService
+from registry.auth import UserService
+from registry.model import Permission, Token, User
+from registry.package import PackageService
+from registry.settings import Settings
+from registry.sourcing import SourceReader
+from tests.package.fakes import MemoryBlobs, MemoryMetadata
+
+UPLOADER = User(username="uploader", password_hash="-",
+                permissions=frozenset({Permission.UPLOAD, Permission.SEARCH, Permission.DOWNLOAD}))
+READER = User(username="reader", password_hash="-", permissions=frozenset({Permission.SEARCH}))
+OTHER = User(username="other", password_hash="-", permissions=frozenset({Permission.UPLOAD, Permission.SEARCH}))
+
+
+class NoUpstream:
+    """Stands in for the Hub and GitHub readers: package tests never reach an upstream source."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"package services must not read upstream sources (called {name})")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    metadata: Any
+    blobs: Any
+    users: UserService
+    artifacts: ArtifactService
+    packages: PackageService
+
+    def token_for(self, user: User) -> str:
+        """A bearer secret for `user`, stored the way UserService stores tokens (sha256 of the secret)."""
+        self.metadata.put_user(user, overwrite=True)
+        secret = f"secret-{user.username}"
+        self.metadata.put_token(Token(token_hash=hashlib.sha256(secret.encode()).hexdigest(), username=user.username))
+        return secret
+
+
+def small_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"environment": "test", "backend": "local", "data_dir": tmp_path / "data",
+                              "public_url": "", "max_upload_bytes": 3_000_000, "presign_ttl_seconds": 600,
+                              "zip_max_entries": 100, "zip_max_total_bytes": 20_000_000, "zip_max_ratio": 100.0}
+    return Settings(**{**values, **overrides})
+
+
+def build_services(settings: Settings, metadata: Any, blobs: Any) -> Services:
+    upstream: Any = NoUpstream()
+    artifacts = ArtifactService(settings, metadata, blobs, SourceReader(upstream, upstream))
+    return Services(settings=settings, metadata=metadata, blobs=blobs, users=UserService(metadata, settings),
+                    artifacts=artifacts, packages=PackageService(settings, metadata, blobs, artifacts))
+
+
+@pytest.fixture(params=["memory", "local"])
+def services(request, tmp_path) -> Services:
+    """Each test twice: over the in-memory fakes, and over the real embedded adapters (SQLite + files)."""
+    settings = small_settings(tmp_path)
+    if request.param == "memory":
+        return build_services(settings, MemoryMetadata(), MemoryBlobs())
+    factory = pytest.importorskip("store.factory", reason="the embedded store adapters are not written yet")
+    metadata, blobs = factory.build_stores(settings)
+    return build_services(settings, metadata, blobs)
+
+
+@pytest.fixture
+def s3_like(tmp_path) -> Services:
+    """Same services over a blob store that hands out presigned URLs, as S3 does."""
+    return build_services(small_settings(tmp_path), MemoryMetadata(), MemoryBlobs(presign=True))

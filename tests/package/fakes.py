@@ -1,0 +1,142 @@
+"""Small in-memory stand-ins for the two store ports: enough for PackageService's unit tests, with switches to
+play the S3 flavour (presigned URLs) the embedded adapters never produce."""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import IO, Any
+
+from registry.errors import Conflict, NotFound, TooLarge
+from registry.model import Artifact, ArtifactStatus, AuditEntry, Token, Upload, User
+
+
+class MemoryMetadata:
+    """The MetadataStore methods the package and user services use."""
+
+    def __init__(self) -> None:
+        self.artifacts: dict[str, Artifact] = {}
+        self.ratings: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, Upload] = {}
+        self.users: dict[str, User] = {}
+        self.tokens: dict[str, Token] = {}
+        self.audit: list[AuditEntry] = []
+
+    def create_artifact(self, artifact: Artifact) -> None:
+        if artifact.id in self.artifacts:
+            raise Conflict("exists")
+        self.artifacts[artifact.id] = artifact.model_copy(deep=True)
+
+    def mark_ready(self, artifact_id: str) -> None:
+        self.artifacts[artifact_id].status = ArtifactStatus.READY
+
+    def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None:
+        found = self.artifacts.get(artifact_id)
+        if found is None or (found.status is not ArtifactStatus.READY and not include_pending):
+            return None
+        return found.model_copy(deep=True)
+
+    def delete_artifact(self, artifact_id: str) -> None:
+        self.artifacts.pop(artifact_id, None)
+        self.ratings.pop(artifact_id, None)
+
+    def count_artifacts(self) -> int:
+        return len(self.artifacts)
+
+    def put_rating(self, artifact_id: str, rating: dict[str, Any]) -> None:
+        self.ratings[artifact_id] = rating
+
+    def put_upload(self, upload: Upload) -> None:
+        self.uploads[upload.id] = upload
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        return self.uploads.get(upload_id)
+
+    def delete_upload(self, upload_id: str) -> None:
+        self.uploads.pop(upload_id, None)
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        self.audit.append(entry)
+
+    def list_audit(self, artifact_id: str, limit: int = 1000) -> list[AuditEntry]:
+        return [e for e in self.audit if e.artifact_id == artifact_id][:limit]
+
+    def put_user(self, user: User, overwrite: bool = False) -> None:
+        if user.username in self.users and not overwrite:
+            raise Conflict("exists")
+        self.users[user.username] = user
+
+    def get_user(self, username: str) -> User | None:
+        return self.users.get(username)
+
+    def put_token(self, token: Token) -> None:
+        self.tokens[token.token_hash] = token
+
+    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
+        token = self.tokens.get(token_hash)
+        if token is None or token.uses >= max_uses:
+            return None
+        token.uses += 1
+        return token
+
+
+class MemoryBlobs:
+    """A dict of bytes. `presign` turns on S3-like presigned URLs for uploads and downloads."""
+
+    def __init__(self, presign: bool = False) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.presign = presign
+
+    def put_file(self, key: str, path: str) -> bool:
+        if key in self.blobs:
+            return False
+        with open(path, "rb") as handle:
+            self.blobs[key] = handle.read()
+        return True
+
+    def put_stream(self, key: str, stream: IO[bytes], max_bytes: int) -> int:
+        data = bytearray()
+        while chunk := stream.read(64 * 1024):
+            data += chunk
+            if len(data) > max_bytes:
+                raise TooLarge(f"more than {max_bytes} bytes")
+        self.blobs[key] = bytes(data)
+        return len(data)
+
+    def exists(self, key: str) -> bool:
+        return key in self.blobs
+
+    def size(self, key: str) -> int | None:
+        return len(self.blobs[key]) if key in self.blobs else None
+
+    def open_read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        if key not in self.blobs:
+            raise NotFound(key)
+        data = self.blobs[key]
+        stop = len(data) if end is None else end + 1
+        return iter([data[i:min(i + 1000, stop)] for i in range(start, stop, 1000)])
+
+    def download_to(self, key: str, path: str) -> None:
+        with open(path, "wb") as handle:
+            shutil.copyfileobj(_Reader(self.blobs[key]), handle)
+
+    def delete(self, key: str) -> None:
+        self.blobs.pop(key, None)
+
+    def presign_get(self, key: str, ttl_seconds: int, filename: str) -> str | None:
+        return f"https://bucket.example/{key}?filename={filename}" if self.presign else None
+
+    def presign_upload(self, key: str, max_bytes: int, ttl_seconds: int) -> dict[str, Any] | None:
+        if not self.presign:
+            return None
+        return {"url": "https://bucket.example/", "method": "POST",
+                "fields": {"key": key, "policy": f"max={max_bytes}"}, "headers": {}}
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self._data = memoryview(data)
+
+    def read(self, size: int = -1) -> bytes:
+        size = len(self._data) if size < 0 else size
+        chunk, self._data = self._data[:size], self._data[size:]
+        return bytes(chunk)
