@@ -36,10 +36,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from license_expression import (AND, OR, ExpressionError, LicenseExpression, LicenseSymbol,
-                                LicenseWithExceptionSymbol, get_spdx_licensing)
+from license_expression import OR, LicenseExpression, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
 
-from scoring.license import LicenseFamily, normalize_license
+from scoring.license import FAMILY_SCORES, LicenseFamily, normalize_license
 
 MAX_ALTERNATIVES = 64  # expansion cap: an expression with more alternatives is not assessed
 
@@ -65,20 +64,18 @@ _GPL2_PLUS = frozenset({"GPL-2.0-or-later", *_GPL3})
 _ALL_GPL = frozenset({"GPL-2.0-only", *_GPL2_PLUS})
 
 # Copyleft (or share-alike) license -> the strong/network copyleft licenses a work under it may be combined
-# into.  One-way paths from the licenses' own compatibility clauses (LGPL §3, MPL-2.0 §3.3, GPL-3.0 §13,
-# AGPL-3.0 §13, CC BY-SA 4.0's declared GPLv3 compatibility, EUPL's appendix, "or later" clauses).
+# into.  One-way paths from the licenses' own compatibility clauses: LGPL section 3, MPL-2.0 section 3.3
+# (secondary licenses), GPL-3.0 section 13 (then the AGPL's network clause governs the whole), CC BY-SA 4.0's
+# declared GPLv3 compatibility, EUPL-1.2's appendix, and "or later" clauses.
 COPYLEFT_PATHS: dict[str, frozenset[str]] = {
     "LGPL-2.1-only": _ALL_GPL | _AGPL3,
     "LGPL-2.1-or-later": _ALL_GPL | _AGPL3,
     "LGPL-3.0-only": _GPL3 | _AGPL3,
     "LGPL-3.0-or-later": _GPL3 | _AGPL3,
-    "MPL-2.0": _GPL2_PLUS | _AGPL3,
-    "EPL-2.0": _GPL2_PLUS,
+    "MPL-2.0": _ALL_GPL | _AGPL3,
     "GPL-2.0-or-later": _ALL_GPL | _AGPL3,
     "GPL-3.0-only": _AGPL3,
     "GPL-3.0-or-later": _GPL3 | _AGPL3,
-    "AGPL-3.0-only": _GPL3,
-    "AGPL-3.0-or-later": _GPL3,
     "CC-BY-SA-4.0": _GPL3,
     "EUPL-1.2": _ALL_GPL | _AGPL3,
 }
@@ -120,9 +117,16 @@ def check_compatibility(model_license_raw: str | None, repo_license_raw: str | N
     if model_alts is None or repo_alts is None:
         return CompatibilityVerdict(False, f"license expression too complex to assess (more than {MAX_ALTERNATIVES}"
                                            " alternatives): not compatible", model_expr, repo_expr)
-    verdicts = [_alternative_verdict(m, r) for m, r in product(model_alts, repo_alts)]
+    pairs = sorted(product(model_alts, repo_alts), key=lambda pair: -_freedom(pair[0] + pair[1]))
+    verdicts = [_alternative_verdict(m, r) for m, r in pairs]
     chosen = next((v for v in verdicts if v.compatible), verdicts[0])
     return CompatibilityVerdict(chosen.compatible, chosen.reason, model_expr, repo_expr)
+
+
+def _freedom(keys: tuple[str, ...]) -> float:
+    """How freely a set of licenses lets the customer act (the worst one's score): the licensee's preference
+    among alternatives that are all compatible."""
+    return min(FAMILY_SCORES[license_family(key)] for key in keys)
 
 
 def check_pair(model_key: str, repo_key: str) -> PairVerdict:
@@ -194,12 +198,10 @@ def _alternative_verdict(model_keys: tuple[str, ...], repo_keys: tuple[str, ...]
 
 
 def _alternatives(expression: str) -> list[tuple[str, ...]] | None:
-    """The expression's alternatives (disjunctive normal form), each the sorted keys that all apply."""
-    try:
-        parsed = _LICENSING.parse(expression)
-    except ExpressionError:
-        return None
-    return _expand(parsed)
+    """The expression's alternatives (disjunctive normal form), each the sorted keys that all apply.
+
+    `expression` is normalize_license's output, so it parses."""
+    return _expand(_LICENSING.parse(expression))
 
 
 def _expand(node: LicenseExpression) -> list[tuple[str, ...]] | None:
@@ -208,14 +210,13 @@ def _expand(node: LicenseExpression) -> list[tuple[str, ...]] | None:
         return [(str(node.license_symbol.key),)]
     if isinstance(node, LicenseSymbol):
         return [(str(node.key),)]
-    if not isinstance(node, (AND, OR)):
-        return None
-    expanded: list[tuple[str, ...]] = [] if isinstance(node, OR) else [()]
+    either = isinstance(node, OR)  # the only other operator is AND
+    expanded: list[tuple[str, ...]] = [] if either else [()]
     for arg in node.args:
         part = _expand(arg)
         if part is None:
             return None
-        if isinstance(node, OR):
+        if either:
             expanded += part
         else:
             expanded = [tuple(sorted({*left, *right})) for left in expanded for right in part]

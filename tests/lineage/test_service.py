@@ -1,0 +1,91 @@
+"""LineageService details on an in-memory store: caps, stale index entries, cost parts, license sources."""
+from __future__ import annotations
+
+import pytest
+
+from registry.errors import InvalidInput, TooLarge
+from registry.lineage import LineageDirection, LineageService, external_id, model_license
+from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, Permission, User
+from scoring.sources.types import GitHubRepo, SourceRef
+from tests.lineage.memory import HF, MemoryArtifacts, MemoryStore, hub_model
+
+ADMIN = User(username="admin", password_hash="x", permissions=frozenset({Permission.ADMIN}))
+
+
+class OneRepoGitHub:
+    """Answers every repository with the same license."""
+
+    def __init__(self, license_spdx: str | None) -> None:
+        self.license_spdx = license_spdx
+
+    def repo(self, ref: SourceRef) -> GitHubRepo:
+        return GitHubRepo(ref=ref, full_name=ref.repo_id, license_spdx=self.license_spdx)
+
+
+def service(*artifacts: Artifact, github: object = None, **options: int) -> LineageService:
+    store = MemoryStore(artifacts)
+    return LineageService(store, MemoryArtifacts(store), github, **options)  # type: ignore[arg-type]
+
+
+def test_a_graph_beyond_the_node_cap_is_refused():
+    fan = [hub_model("base", "org/base", []), *(hub_model(f"c{i}", f"org/c{i}", ["org/base"]) for i in range(5))]
+    with pytest.raises(TooLarge):
+        service(*fan, max_nodes=4).graph(ADMIN, "base", 1, LineageDirection.DESCENDANTS)
+    assert len(service(*fan, max_nodes=6).graph(ADMIN, "base", 1, LineageDirection.DESCENDANTS).nodes) == 6
+
+
+def test_stored_parent_urls_the_metadata_no_longer_explains_still_count_with_their_kind():
+    child = hub_model("child", "org/child", [])
+    child.parent_urls = [HF + "datasets/org/data", "https://github.com/org/code", HF + "org/base", "not a url"]
+    base = hub_model("base", "org/base", [])
+    graph = service(child, base).graph(ADMIN, "child", 1, LineageDirection.ANCESTORS)
+    assert {(e.parent_id, e.relation, e.source) for e in graph.edges} == {
+        (external_id(HF + "datasets/org/data"), "fine_tuning_dataset", "parent_urls"),
+        (external_id("https://github.com/org/code"), "code", "parent_urls"),
+        ("base", "base_model", "parent_urls")}
+    down = service(child, base).graph(ADMIN, "base", 1, LineageDirection.DESCENDANTS)
+    assert [(e.parent_id, e.child_id, e.relation) for e in down.edges] == [("base", "child", "base_model")]
+
+
+def test_cost_parts_and_unknown_artifacts():
+    model = hub_model("m", "org/m", [])
+    model.files = [FileEntry(path="model.safetensors", size=4_000_000), FileEntry(path="config.json", size=500),
+                   FileEntry(path="tokenizer.json", size=2_000_000), FileEntry(path="data.csv", size=9)]
+    lineage = service(model)
+    assert lineage.cost(ADMIN, "m", "weights")["m"].standalone_mb == 4.0
+    assert lineage.cost(ADMIN, "m", "card")["m"].standalone_mb == 2.0005
+    assert lineage.cost(ADMIN, "m", "full", True)["m"].total_mb == 6.000509
+    with pytest.raises(InvalidInput):
+        lineage.cost(ADMIN, "m", "shards")
+
+
+def test_the_model_license_comes_from_the_card_then_the_hub_tags():
+    def with_metadata(**metadata: object) -> Artifact:
+        return Artifact(id="m", type=ArtifactType.MODEL, name="m", metadata=metadata, status=ArtifactStatus.READY)
+
+    assert model_license(with_metadata(card_data={"license": ["mit", "apache-2.0"]})) == "mit AND apache-2.0"
+    assert model_license(with_metadata(card_data={"license": " mit "}, tags=["license:gpl"])) == "mit"
+    assert model_license(with_metadata(card_data="broken", tags=["license:cc-by-4.0", "vision", 3])) == "cc-by-4.0"
+    assert model_license(with_metadata()) is None
+
+
+def test_license_checks_are_for_models_and_github_repositories():
+    dataset = Artifact(id="d", type=ArtifactType.DATASET, name="d", status=ArtifactStatus.READY)
+    model = hub_model("m", "org/m", [])
+    model.metadata["card_data"]["license"] = "apache-2.0"
+    lineage = service(dataset, model, github=OneRepoGitHub("MIT"))
+    with pytest.raises(InvalidInput):
+        lineage.license_check(ADMIN, "d", "https://github.com/org/code")
+    with pytest.raises(InvalidInput):
+        lineage.license_check(ADMIN, "m", "https://example.com/org/code")
+    verdict = lineage.license_check(ADMIN, "m", "https://github.com/org/code")
+    assert verdict.compatible and (verdict.model_license, verdict.repo_license) == ("Apache-2.0", "MIT")
+
+
+def test_an_uploaded_package_declares_parents_from_its_card_and_configs():
+    upload = Artifact(id="pkg-1", type=ArtifactType.MODEL, name="pkg", status=ArtifactStatus.READY,
+                      metadata={"source": "upload", "card_data": {"base_model": "org/base"},
+                                "adapter_config": {"base_model_name_or_path": "org/base"}})
+    base = hub_model("base", "org/base", [])
+    graph = service(upload, base).graph(ADMIN, "pkg-1", 2, LineageDirection.BOTH)
+    assert [(e.parent_id, e.child_id, e.relation) for e in graph.edges] == [("base", "pkg-1", "adapter")]
