@@ -138,6 +138,19 @@ def blob_key(sha256: str) -> str:
     return f"sha256/{sha256[:2]}/{sha256}"
 
 
+def part_key(package_sha256: str, part: str) -> str:
+    """A download part of one package: keyed under the package so no two artifacts ever share a part blob."""
+    return f"parts/{package_sha256[:2]}/{package_sha256}/{part}.zip"
+
+
+def package_keys(artifact: Artifact) -> list[str]:
+    """Every blob an artifact owns: its package and the package's parts."""
+    if artifact.package_sha256 is None:
+        return []
+    sha = artifact.package_sha256
+    return [blob_key(sha), *(part_key(sha, part) for part in artifact.parts)]
+
+
 def staging_key(upload_id: str) -> str:
     return f"uploads/{upload_id}"
 

@@ -1,0 +1,444 @@
+"""MetadataStore on DynamoDB: one table `<prefix>-registry` (keys pk, sk), three sparse GSIs.
+
+Items (pk / sk):
+- artifact    `A#<id>` / `A`            type, name, status, sort, source_url, parents, body or chunk pointers
+- body chunk  `A#<id>` / `C#<ver>#<n>`  overflow of a record too big for one item (see below)
+- rating      `A#<id>` / `R`
+- parent link `P#<parent url>` / `<id>`  one per entry of Artifact.parent_urls (lineage's descendants)
+- user        `U` / `<username>`        few, so one partition; listing them is a Query
+- token       `T#<sha256>` / `T`        uses counted by a conditional UpdateItem
+- user token  `UT#<username>` / `<sha256>` finds a user's tokens without a GSI (strongly consistent)
+- upload      `UP#<id>` / `UP`
+- audit       `AU#<artifact id>` / `<at>#<random>`  oldest first by sort key
+
+Only READY artifacts carry the GSI keys (`gsi_type`, `gsi_name`, `gsi_source`, all with range key `sort`), so
+the indexes are sparse and PENDING records are invisible to every enumeration by construction. Every
+enumeration is a Query: a typed page seeks `by_type` after the cursor's sort key; a page over several types
+(or all) merges one such seek per type rather than using a constant-partition GSI, which would put every
+artifact in one hot partition. Cursors are the last sort key (base64 JSON, see store.keyset). GSIs are
+eventually consistent: an artifact marked ready shows in listings after the index catches up (milliseconds).
+
+Size: a record is stored as zlib-compressed JSON in a Binary attribute. DynamoDB items are capped at 400 KB;
+a compressed record over 300 KB (a files manifest of tens of thousands of entries) is split into chunk items
+under the artifact's partition, written before the head item that points at them, under a fresh version so a
+replacement never mixes old and new chunks; old chunks are deleted after the head moves on. `parents` and the
+indexed attributes stay in the head item, so they count against its limit (names are capped at 512 chars).
+Counting artifacts and `reset` scan the table: they are not on any request's hot path.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from registry.errors import Conflict, NotFound
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
+from store.keyset import check_limit, decode_cursor, merge_page, sort_key, timestamp_key, type_list
+from store.ports import Page
+
+Item = dict[str, dict[str, Any]]
+
+_HEAD = "A"
+_RATING = "R"
+_INLINE_BYTES = 300_000
+_CHUNK_BYTES = 300_000
+_BATCH_GET = 100
+_BATCH_WRITE = 25
+_SEARCH_PAGE = 500
+_RETRIES = 8
+_INDEXES = {"by_type": "gsi_type", "by_name": "gsi_name", "by_source": "gsi_source"}
+_READY = ArtifactStatus.READY.value
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """The CreateTable request: keys, the three sparse GSIs, on-demand billing (the SAM template mirrors it)."""
+    attributes = [("pk", "S"), ("sk", "S"), ("sort", "S"), *((key, "S") for key in _INDEXES.values())]
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": kind} for name, kind in attributes],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [
+            {"IndexName": index, "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}, {"AttributeName": "sort", "KeyType": "RANGE"}]}
+            for index, key in _INDEXES.items()],
+    }
+
+
+class DynamoMetadataStore:
+    """`client` is a boto3 DynamoDB (low-level) client; the table is `<table_prefix>-registry`."""
+
+    def __init__(self, client: Any, table_prefix: str) -> None:
+        self._db = client
+        self.table = f"{table_prefix}-registry"
+
+    def ensure_tables(self) -> None:
+        """Create the table if it is absent and wait until it is active (tests and first start)."""
+        try:
+            self._db.create_table(**table_definition(self.table))
+        except ClientError as error:
+            if _code(error) != "ResourceInUseException":
+                raise
+        self._db.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    # artifacts -------------------------------------------------------------------------------------------------
+    def create_artifact(self, artifact: Artifact) -> None:
+        head, chunks = self._encode(artifact)
+        self._batch_write([{"PutRequest": {"Item": chunk}} for chunk in chunks])
+        try:
+            self._db.put_item(TableName=self.table, Item=head, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            self._delete_keys(chunks)
+            if _code(error) == "ConditionalCheckFailedException":
+                raise Conflict(f"artifact {artifact.id!r} already exists") from None
+            raise
+        self._link_parents(artifact.id, set(artifact.parent_urls), set())
+
+    def replace_artifact(self, artifact: Artifact) -> None:
+        head, chunks = self._encode(artifact)
+        self._batch_write([{"PutRequest": {"Item": chunk}} for chunk in chunks])
+        try:
+            old = self._db.put_item(TableName=self.table, Item=head, ConditionExpression="attribute_exists(pk)",
+                                    ReturnValues="ALL_OLD")["Attributes"]
+        except ClientError as error:
+            self._delete_keys(chunks)
+            if _code(error) == "ConditionalCheckFailedException":
+                raise NotFound(f"no artifact {artifact.id!r}") from None
+            raise
+        if "chunk_version" in old:
+            self._delete_keys(self._chunk_items(artifact.id, old["chunk_version"]["S"]))
+        self._link_parents(artifact.id, set(artifact.parent_urls), _parents(old))
+
+    def mark_ready(self, artifact_id: str) -> None:
+        head = self._get_head(artifact_id)
+        if head is None:
+            raise NotFound(f"no artifact {artifact_id!r}")
+        values = {":ready": _s(_READY), ":type": head["type"], ":name": head["name"]}
+        assignments = "#status = :ready, gsi_type = :type, gsi_name = :name"
+        if "source_url" in head:
+            values[":source"] = head["source_url"]
+            assignments += ", gsi_source = :source"
+        try:
+            self._db.update_item(TableName=self.table, Key=_head_key(artifact_id),
+                                 UpdateExpression=f"SET {assignments}", ConditionExpression="attribute_exists(pk)",
+                                 ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values)
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                raise NotFound(f"no artifact {artifact_id!r}") from None
+            raise
+
+    def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None:
+        head = self._get_head(artifact_id)
+        if head is None or (head["status"]["S"] != _READY and not include_pending):
+            return None
+        return self._decode(head)
+
+    def get_artifacts(self, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
+        """BatchGetItem, 100 keys a request, retrying the keys DynamoDB leaves unprocessed."""
+        ids = list(dict.fromkeys(artifact_ids))
+        found: dict[str, Artifact] = {}
+        for start in range(0, len(ids), _BATCH_GET):
+            request = {self.table: {"Keys": [_head_key(i) for i in ids[start:start + _BATCH_GET]],
+                                    "ConsistentRead": True}}
+            for head in self._batch_get(request):
+                artifact = self._decode(head) if head["status"]["S"] == _READY else None
+                if artifact is not None:
+                    found[artifact.id] = artifact
+        return found
+
+    def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
+        wanted = {kind.value for kind in type_list(types)}
+        heads = self._query(IndexName="by_name", KeyConditionExpression="gsi_name = :name",
+                            ExpressionAttributeValues={":name": _s(name)})
+        return self._decode_all(head for head in heads if head["type"]["S"] in wanted)
+
+    def find_by_source(self, source_urls: Iterable[str]) -> dict[str, list[Artifact]]:
+        """One Query of `by_source` per URL (lineage asks about a handful of parents at a time)."""
+        found: dict[str, list[Artifact]] = {}
+        for url in dict.fromkeys(source_urls):
+            heads = self._query(IndexName="by_source", KeyConditionExpression="gsi_source = :url",
+                                ExpressionAttributeValues={":url": _s(url)})
+            artifacts = self._decode_all(heads)
+            if artifacts:
+                found[url] = artifacts
+        return found
+
+    def find_children(self, parent_urls: Iterable[str]) -> dict[str, list[Artifact]]:
+        links: dict[str, list[str]] = {}
+        for url in dict.fromkeys(parent_urls):
+            items = self._query(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(f"P#{url}")},
+                                ConsistentRead=True)
+            links[url] = [item["sk"]["S"] for item in items]
+        ready = self.get_artifacts(i for ids in links.values() for i in ids)
+        found = {url: sorted((ready[i] for i in ids if i in ready), key=sort_key) for url, ids in links.items()}
+        return {url: artifacts for url, artifacts in found.items() if artifacts}
+
+    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int) -> Page:
+        after = decode_cursor(cursor)
+        check_limit(limit)
+        return merge_page([self._typed_page(kind, after, limit + 1) for kind in type_list(types)], limit, self._decode)
+
+    def _typed_page(self, kind: ArtifactType, after: str | None, count: int) -> list[tuple[str, Item]]:
+        condition, values = "gsi_type = :type", {":type": _s(kind.value)}
+        if after is not None:
+            condition += " AND sort > :after"
+            values[":after"] = _s(after)
+        heads = self._query(IndexName="by_type", KeyConditionExpression=condition, ExpressionAttributeValues=values,
+                            Limit=count, max_items=count)
+        return [(head["sort"]["S"], head) for head in heads]
+
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str]]:
+        for kind in type_list(types):
+            for head in self._query(IndexName="by_type", KeyConditionExpression="gsi_type = :type",
+                                    ExpressionAttributeValues={":type": _s(kind.value)}, Limit=_SEARCH_PAGE):
+                artifact = self._decode(head)
+                if artifact is not None:
+                    yield artifact.id, artifact.name, artifact.readme
+
+    def delete_artifact(self, artifact_id: str) -> None:
+        """The head, its chunks and rating (one partition), then its parent links."""
+        items = list(self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True,
+                                 ExpressionAttributeValues={":pk": _s(f"A#{artifact_id}")}))
+        self._delete_keys(items)
+        for head in (item for item in items if item["sk"]["S"] == _HEAD):
+            self._link_parents(artifact_id, set(), _parents(head))
+
+    def count_artifacts(self) -> int:
+        """Every record, pending ones included. A Scan: for health and tests, not for requests."""
+        total = 0
+        for page in self._db.get_paginator("scan").paginate(
+                TableName=self.table, Select="COUNT", FilterExpression="sk = :head AND begins_with(pk, :prefix)",
+                ExpressionAttributeValues={":head": _s(_HEAD), ":prefix": _s("A#")}):
+            total += int(page["Count"])
+        return total
+
+    # ratings ---------------------------------------------------------------------------------------------------
+    def put_rating(self, artifact_id: str, rating: dict[str, Any]) -> None:
+        self._db.put_item(TableName=self.table, Item={"pk": _s(f"A#{artifact_id}"), "sk": _s(_RATING),
+                                                      "rating": _s(json.dumps(rating))})
+
+    def get_rating(self, artifact_id: str) -> dict[str, Any] | None:
+        item = self._get({"pk": _s(f"A#{artifact_id}"), "sk": _s(_RATING)})
+        return None if item is None else dict(json.loads(item["rating"]["S"]))
+
+    # users and tokens ------------------------------------------------------------------------------------------
+    def put_user(self, user: User, overwrite: bool = False) -> None:
+        condition = {} if overwrite else {"ConditionExpression": "attribute_not_exists(pk)"}
+        try:
+            self._db.put_item(TableName=self.table, Item={**_user_key(user.username),
+                                                          "body": _s(user.model_dump_json())}, **condition)
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                raise Conflict(f"user {user.username!r} already exists") from None
+            raise
+
+    def get_user(self, username: str) -> User | None:
+        item = self._get(_user_key(username))
+        return None if item is None else User.model_validate_json(item["body"]["S"])
+
+    def list_users(self) -> list[User]:
+        items = self._query(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s("U")},
+                            ConsistentRead=True)
+        return [User.model_validate_json(item["body"]["S"]) for item in items]
+
+    def delete_user(self, username: str) -> None:
+        links = list(self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True,
+                                 ExpressionAttributeValues={":pk": _s(f"UT#{username}")}))
+        self._delete_keys([_token_key(link["sk"]["S"]) for link in links] + links + [_user_key(username)])
+
+    def put_token(self, token: Token) -> None:
+        """The user's link first: a token that exists is always found (and deleted) with its user."""
+        self._db.put_item(TableName=self.table, Item={"pk": _s(f"UT#{token.username}"), "sk": _s(token.token_hash)})
+        self._db.put_item(TableName=self.table, Item={**_token_key(token.token_hash), "username": _s(token.username),
+                                                      "issued_at": _s(token.issued_at.isoformat()),
+                                                      "uses": {"N": str(token.uses)}})
+
+    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
+        """One conditional UpdateItem: DynamoDB applies `uses < max` and the increment atomically."""
+        try:
+            item = self._db.update_item(TableName=self.table, Key=_token_key(token_hash),
+                                        UpdateExpression="SET uses = uses + :one",
+                                        ConditionExpression="attribute_exists(pk) AND uses < :max",
+                                        ExpressionAttributeValues={":one": {"N": "1"}, ":max": {"N": str(max_uses)}},
+                                        ReturnValues="ALL_NEW")["Attributes"]
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return Token(token_hash=token_hash, username=item["username"]["S"], issued_at=item["issued_at"]["S"],
+                     uses=int(item["uses"]["N"]))
+
+    # uploads ---------------------------------------------------------------------------------------------------
+    def put_upload(self, upload: Upload) -> None:
+        self._db.put_item(TableName=self.table, Item={**_upload_key(upload.id), "body": _s(upload.model_dump_json())})
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        item = self._get(_upload_key(upload_id))
+        return None if item is None else Upload.model_validate_json(item["body"]["S"])
+
+    def delete_upload(self, upload_id: str) -> None:
+        self._db.delete_item(TableName=self.table, Key=_upload_key(upload_id))
+
+    # audit -----------------------------------------------------------------------------------------------------
+    def append_audit(self, entry: AuditEntry) -> None:
+        self._db.put_item(TableName=self.table, Item={
+            "pk": _s(f"AU#{entry.artifact_id}"), "sk": _s(f"{timestamp_key(entry.at)}#{uuid.uuid4().hex}"),
+            "body": _s(entry.model_dump_json())})
+
+    def list_audit(self, artifact_id: str, limit: int = 1000) -> list[AuditEntry]:
+        items = self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True, Limit=limit, max_items=limit,
+                            ExpressionAttributeValues={":pk": _s(f"AU#{artifact_id}")})
+        return [AuditEntry.model_validate_json(item["body"]["S"]) for item in items]
+
+    # whole store -----------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        keys = [item for page in self._db.get_paginator("scan").paginate(
+            TableName=self.table, ProjectionExpression="pk, sk", ConsistentRead=True) for item in page["Items"]]
+        self._delete_keys(keys)
+
+    def ping(self) -> None:
+        self._db.describe_table(TableName=self.table)
+
+    # records ---------------------------------------------------------------------------------------------------
+    def _encode(self, artifact: Artifact) -> tuple[Item, list[Item]]:
+        """The head item and, for a record too big to fit in it, the chunk items it points at."""
+        body = zlib.compress(artifact.model_dump_json().encode(), 6)
+        head: Item = {**_head_key(artifact.id), "id": _s(artifact.id), "type": _s(artifact.type.value),
+                      "name": _s(artifact.name), "status": _s(artifact.status.value), "sort": _s(sort_key(artifact)),
+                      "parents": _s(json.dumps(sorted(set(artifact.parent_urls))))}
+        if artifact.source_url:
+            head["source_url"] = _s(artifact.source_url)
+        if artifact.status is ArtifactStatus.READY:
+            head.update(gsi_type=head["type"], gsi_name=head["name"])
+            if artifact.source_url:
+                head["gsi_source"] = head["source_url"]
+        if len(body) <= _INLINE_BYTES:
+            head["body"] = {"B": body}
+            return head, []
+        version = uuid.uuid4().hex
+        pieces = [body[i:i + _CHUNK_BYTES] for i in range(0, len(body), _CHUNK_BYTES)]
+        head.update(chunk_version=_s(version), chunk_count={"N": str(len(pieces))})
+        chunks = [{"pk": head["pk"], "sk": _s(_chunk_sk(version, n)), "data": {"B": piece}}
+                  for n, piece in enumerate(pieces)]
+        return head, chunks
+
+    def _decode(self, head: Item, retried: bool = False) -> Artifact | None:
+        """The record a head item stands for; None if it vanished while its chunks were being read."""
+        if "body" in head:
+            body = head["body"]["B"]
+        else:
+            chunks = list(self._chunk_items(head["id"]["S"], head["chunk_version"]["S"], with_data=True))
+            if len(chunks) != int(head["chunk_count"]["N"]):  # replaced meanwhile: read the new head once
+                fresh = self._get_head(head["id"]["S"])
+                if fresh is None:
+                    return None
+                if retried:
+                    raise RuntimeError(f"artifact {head['id']['S']!r} keeps changing while being read")
+                return self._decode(fresh, retried=True)
+            body = b"".join(chunk["data"]["B"] for chunk in chunks)
+        artifact = Artifact.model_validate_json(zlib.decompress(body))
+        artifact.status = ArtifactStatus(head["status"]["S"])
+        return artifact
+
+    def _decode_all(self, heads: Iterable[Item]) -> list[Artifact]:
+        return [artifact for head in heads if (artifact := self._decode(head)) is not None]
+
+    def _chunk_items(self, artifact_id: str, version: str, with_data: bool = False) -> Iterator[Item]:
+        options: dict[str, Any] = {} if with_data else {"ProjectionExpression": "pk, sk"}
+        return self._query(KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)", ConsistentRead=True,
+                           ExpressionAttributeValues={":pk": _s(f"A#{artifact_id}"), ":prefix": _s(f"C#{version}#")},
+                           **options)
+
+    def _link_parents(self, artifact_id: str, new: set[str], old: set[str]) -> None:
+        puts = [{"PutRequest": {"Item": {"pk": _s(f"P#{url}"), "sk": _s(artifact_id)}}} for url in sorted(new - old)]
+        deletes = [{"DeleteRequest": {"Key": {"pk": _s(f"P#{url}"), "sk": _s(artifact_id)}}}
+                   for url in sorted(old - new)]
+        self._batch_write(puts + deletes)
+
+    # DynamoDB plumbing -----------------------------------------------------------------------------------------
+    def _get_head(self, artifact_id: str) -> Item | None:
+        return self._get(_head_key(artifact_id))
+
+    def _get(self, key: Item) -> Item | None:
+        item: Item | None = self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        return item
+
+    def _query(self, max_items: int | None = None, **params: Any) -> Iterator[Item]:
+        """Items of a Query, page after page, stopping after `max_items`."""
+        produced = 0
+        while True:
+            answer = self._db.query(TableName=self.table, **params)
+            for item in answer["Items"]:
+                yield item
+                produced += 1
+                if max_items is not None and produced >= max_items:
+                    return
+            if "LastEvaluatedKey" not in answer:
+                return
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _batch_get(self, request: dict[str, Any]) -> Iterator[Item]:
+        for attempt in range(_RETRIES):
+            answer = self._db.batch_get_item(RequestItems=request)
+            yield from answer.get("Responses", {}).get(self.table, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return
+            _back_off(attempt)
+        raise RuntimeError("DynamoDB kept keys unprocessed; try again later")
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), _BATCH_WRITE):
+            pending: dict[str, Any] = {self.table: requests[start:start + _BATCH_WRITE]}
+            for attempt in range(_RETRIES):
+                pending = self._db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                _back_off(attempt)
+            else:
+                raise RuntimeError("DynamoDB kept writes unprocessed; try again later")
+
+    def _delete_keys(self, items: Iterable[Item]) -> None:
+        keys = {(item["pk"]["S"], item["sk"]["S"]) for item in items}
+        self._batch_write([{"DeleteRequest": {"Key": {"pk": _s(pk), "sk": _s(sk)}}} for pk, sk in sorted(keys)])
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _head_key(artifact_id: str) -> Item:
+    return {"pk": _s(f"A#{artifact_id}"), "sk": _s(_HEAD)}
+
+
+def _chunk_sk(version: str, number: int) -> str:
+    return f"C#{version}#{number:05d}"
+
+
+def _user_key(username: str) -> Item:
+    return {"pk": _s("U"), "sk": _s(username)}
+
+
+def _token_key(token_hash: str) -> Item:
+    return {"pk": _s(f"T#{token_hash}"), "sk": _s("T")}
+
+
+def _upload_key(upload_id: str) -> Item:
+    return {"pk": _s(f"UP#{upload_id}"), "sk": _s("UP")}
+
+
+def _parents(head: Item) -> set[str]:
+    return set(json.loads(head["parents"]["S"])) if "parents" in head else set()
+
+
+def _back_off(attempt: int) -> None:
+    time.sleep(min(0.05 * 2 ** attempt, 2.0))
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,295 @@
+"""MetadataStore on one SQLite file: the embedded default.
+
+Records are kept as the pydantic model's JSON next to the columns that are searched or paged on (type, name,
+status, sort key, source URL), each behind an index, so every lookup is a seek. SQLite runs in WAL mode and
+each thread gets its own connection (the app calls the store from worker threads): readers never block the
+writer, and writers wait for each other through `busy_timeout`. Every statement runs in autocommit except the
+few multi-statement writes, which take `BEGIN IMMEDIATE` so they are atomic.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from registry.errors import Conflict, NotFound
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
+from store.keyset import check_limit, decode_cursor, merge_page, sort_key, timestamp_key, type_list
+from store.ports import Page
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS artifacts (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+    sort_key TEXT NOT NULL, source_url TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS artifacts_status_sort ON artifacts (status, sort_key);
+CREATE INDEX IF NOT EXISTS artifacts_status_type_sort ON artifacts (status, type, sort_key);
+CREATE INDEX IF NOT EXISTS artifacts_name ON artifacts (name, status, sort_key);
+CREATE INDEX IF NOT EXISTS artifacts_source ON artifacts (source_url, status, sort_key);
+CREATE TABLE IF NOT EXISTS artifact_parents (
+    parent_url TEXT NOT NULL, artifact_id TEXT NOT NULL, PRIMARY KEY (parent_url, artifact_id));
+CREATE INDEX IF NOT EXISTS artifact_parents_artifact ON artifact_parents (artifact_id);
+CREATE TABLE IF NOT EXISTS ratings (artifact_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, issued_at TEXT NOT NULL, uses INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_username ON tokens (username);
+CREATE TABLE IF NOT EXISTS uploads (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, artifact_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_artifact ON audit (artifact_id, at, seq);
+"""
+_TABLES = ("artifacts", "artifact_parents", "ratings", "users", "tokens", "uploads", "audit")
+_READY = ArtifactStatus.READY.value
+_SEARCH_BATCH = 500
+_MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
+
+
+class SqliteMetadataStore:
+    """The embedded MetadataStore. `path` is the database file; its directory is created if missing."""
+
+    def __init__(self, path: Path | str, busy_timeout_ms: int = 10_000) -> None:
+        self._path = Path(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._db().executescript(_SCHEMA)
+
+    # connections -----------------------------------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (sqlite3 connections must not be shared between threads)."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            connection.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every thread's connection (tests and shutdown)."""
+        with self._connections_lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # artifacts -------------------------------------------------------------------------------------------------
+    def create_artifact(self, artifact: Artifact) -> None:
+        try:
+            with self._transaction() as db:
+                db.execute("INSERT INTO artifacts (id, type, name, status, sort_key, source_url, body) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)", _artifact_row(artifact))
+                _write_parents(db, artifact)
+        except sqlite3.IntegrityError:
+            raise Conflict(f"artifact {artifact.id!r} already exists") from None
+
+    def replace_artifact(self, artifact: Artifact) -> None:
+        with self._transaction() as db:
+            row = _artifact_row(artifact)
+            updated = db.execute("UPDATE artifacts SET type = ?, name = ?, status = ?, sort_key = ?, source_url = ?, "
+                                 "body = ? WHERE id = ?", (*row[1:], artifact.id)).rowcount
+            if not updated:
+                raise NotFound(f"no artifact {artifact.id!r}")
+            db.execute("DELETE FROM artifact_parents WHERE artifact_id = ?", (artifact.id,))
+            _write_parents(db, artifact)
+
+    def mark_ready(self, artifact_id: str) -> None:
+        updated = self._db().execute("UPDATE artifacts SET status = ?, body = json_set(body, '$.status', ?) "
+                                     "WHERE id = ?", (_READY, _READY, artifact_id)).rowcount
+        if not updated:
+            raise NotFound(f"no artifact {artifact_id!r}")
+
+    def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None:
+        row = self._db().execute("SELECT body, status FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+        if row is None or (row[1] != _READY and not include_pending):
+            return None
+        return Artifact.model_validate_json(row[0])
+
+    def get_artifacts(self, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
+        found: dict[str, Artifact] = {}
+        for chunk in _chunks(list(dict.fromkeys(artifact_ids))):
+            rows = self._db().execute(f"SELECT id, body FROM artifacts WHERE status = ? AND id IN ({_marks(chunk)})",
+                                      (_READY, *chunk))
+            found.update((row[0], Artifact.model_validate_json(row[1])) for row in rows)
+        return found
+
+    def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
+        wanted = type_list(types)
+        rows = self._db().execute("SELECT body, type FROM artifacts WHERE name = ? AND status = ? ORDER BY sort_key",
+                                  (name, _READY))
+        return [Artifact.model_validate_json(body) for body, kind in rows if ArtifactType(kind) in wanted]
+
+    def find_by_source(self, source_urls: Iterable[str]) -> dict[str, list[Artifact]]:
+        found: dict[str, list[Artifact]] = {}
+        for chunk in _chunks(list(dict.fromkeys(source_urls))):
+            rows = self._db().execute(f"SELECT source_url, body FROM artifacts WHERE status = ? AND source_url IN "
+                                      f"({_marks(chunk)}) ORDER BY sort_key", (_READY, *chunk))
+            for url, body in rows:
+                found.setdefault(url, []).append(Artifact.model_validate_json(body))
+        return found
+
+    def find_children(self, parent_urls: Iterable[str]) -> dict[str, list[Artifact]]:
+        found: dict[str, list[Artifact]] = {}
+        for chunk in _chunks(list(dict.fromkeys(parent_urls))):
+            rows = self._db().execute(
+                # CROSS JOIN fixes the join order: from the few links to their artifacts, never the reverse.
+                f"SELECT p.parent_url, a.body FROM artifact_parents p CROSS JOIN artifacts a ON a.id = p.artifact_id "
+                f"WHERE p.parent_url IN ({_marks(chunk)}) AND a.status = ? ORDER BY a.sort_key", (*chunk, _READY))
+            for url, body in rows:
+                found.setdefault(url, []).append(Artifact.model_validate_json(body))
+        return found
+
+    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int) -> Page:
+        after = decode_cursor(cursor) or ""
+        check_limit(limit)
+        wanted = type_list(types)
+        if len(wanted) == len(ArtifactType):
+            streams = [self._ready_page("SELECT sort_key, body FROM artifacts WHERE status = ? AND sort_key > ? "
+                                        "ORDER BY sort_key LIMIT ?", (_READY, after, limit + 1))]
+        else:
+            streams = [self._ready_page("SELECT sort_key, body FROM artifacts WHERE status = ? AND type = ? "
+                                        "AND sort_key > ? ORDER BY sort_key LIMIT ?",
+                                        (_READY, kind.value, after, limit + 1)) for kind in wanted]
+        return merge_page(streams, limit, Artifact.model_validate_json)
+
+    def _ready_page(self, sql: str, params: tuple[Any, ...]) -> list[tuple[str, str]]:
+        return [(key, body) for key, body in self._db().execute(sql, params)]
+
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str]]:
+        """Keyset batches, each a fresh query: the generator may be resumed on another thread, and no read
+        transaction stays open between batches."""
+        wanted = [kind.value for kind in type_list(types)]
+        after = ""
+        while True:
+            rows = self._db().execute(
+                f"SELECT sort_key, id, name, json_extract(body, '$.readme') FROM artifacts WHERE status = ? "
+                f"AND sort_key > ? AND type IN ({_marks(wanted)}) ORDER BY sort_key LIMIT ?",
+                (_READY, after, *wanted, _SEARCH_BATCH)).fetchall()
+            for _, artifact_id, name, readme in rows:
+                yield artifact_id, name, readme or ""
+            if len(rows) < _SEARCH_BATCH:
+                return
+            after = rows[-1][0]
+
+    def delete_artifact(self, artifact_id: str) -> None:
+        with self._transaction() as db:
+            for table, column in (("artifacts", "id"), ("artifact_parents", "artifact_id"),
+                                  ("ratings", "artifact_id")):
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (artifact_id,))
+
+    def count_artifacts(self) -> int:
+        """Every record, pending ones included (tests check that failed writes leave nothing behind)."""
+        return int(self._db().execute("SELECT COUNT(*) FROM artifacts").fetchone()[0])
+
+    # ratings ---------------------------------------------------------------------------------------------------
+    def put_rating(self, artifact_id: str, rating: dict[str, Any]) -> None:
+        self._db().execute("INSERT OR REPLACE INTO ratings (artifact_id, body) VALUES (?, ?)",
+                           (artifact_id, json.dumps(rating)))
+
+    def get_rating(self, artifact_id: str) -> dict[str, Any] | None:
+        row = self._db().execute("SELECT body FROM ratings WHERE artifact_id = ?", (artifact_id,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    # users and tokens ------------------------------------------------------------------------------------------
+    def put_user(self, user: User, overwrite: bool = False) -> None:
+        verb = "INSERT OR REPLACE" if overwrite else "INSERT"
+        try:
+            self._db().execute(f"{verb} INTO users (username, body) VALUES (?, ?)",
+                               (user.username, user.model_dump_json()))
+        except sqlite3.IntegrityError:
+            raise Conflict(f"user {user.username!r} already exists") from None
+
+    def get_user(self, username: str) -> User | None:
+        row = self._db().execute("SELECT body FROM users WHERE username = ?", (username,)).fetchone()
+        return None if row is None else User.model_validate_json(row[0])
+
+    def list_users(self) -> list[User]:
+        rows = self._db().execute("SELECT body FROM users ORDER BY username")
+        return [User.model_validate_json(body) for (body,) in rows]
+
+    def delete_user(self, username: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM tokens WHERE username = ?", (username,))
+            db.execute("DELETE FROM users WHERE username = ?", (username,))
+
+    def put_token(self, token: Token) -> None:
+        self._db().execute("INSERT OR REPLACE INTO tokens (token_hash, username, issued_at, uses) VALUES (?, ?, ?, ?)",
+                           (token.token_hash, token.username, token.issued_at.isoformat(), token.uses))
+
+    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
+        """One UPDATE guarded by `uses < max`: concurrent callers can never push a token past its budget."""
+        row = self._db().execute("UPDATE tokens SET uses = uses + 1 WHERE token_hash = ? AND uses < ? "
+                                 "RETURNING token_hash, username, issued_at, uses", (token_hash, max_uses)).fetchone()
+        if row is None:
+            return None
+        return Token(token_hash=row[0], username=row[1], issued_at=row[2], uses=row[3])
+
+    # uploads ---------------------------------------------------------------------------------------------------
+    def put_upload(self, upload: Upload) -> None:
+        self._db().execute("INSERT OR REPLACE INTO uploads (id, body) VALUES (?, ?)",
+                           (upload.id, upload.model_dump_json()))
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        row = self._db().execute("SELECT body FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+        return None if row is None else Upload.model_validate_json(row[0])
+
+    def delete_upload(self, upload_id: str) -> None:
+        self._db().execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+
+    # audit -----------------------------------------------------------------------------------------------------
+    def append_audit(self, entry: AuditEntry) -> None:
+        self._db().execute("INSERT INTO audit (artifact_id, at, body) VALUES (?, ?, ?)",
+                           (entry.artifact_id, timestamp_key(entry.at), entry.model_dump_json()))
+
+    def list_audit(self, artifact_id: str, limit: int = 1000) -> list[AuditEntry]:
+        rows = self._db().execute("SELECT body FROM audit WHERE artifact_id = ? ORDER BY at, seq LIMIT ?",
+                                  (artifact_id, limit))
+        return [AuditEntry.model_validate_json(body) for (body,) in rows]
+
+    # whole store -----------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        with self._transaction() as db:
+            for table in _TABLES:
+                db.execute(f"DELETE FROM {table}")
+
+    def ping(self) -> None:
+        self._db().execute("SELECT 1").fetchone()
+
+
+def _artifact_row(artifact: Artifact) -> tuple[str, str, str, str, str, str | None, str]:
+    return (artifact.id, artifact.type.value, artifact.name, artifact.status.value, sort_key(artifact),
+            artifact.source_url, artifact.model_dump_json())
+
+
+def _write_parents(db: sqlite3.Connection, artifact: Artifact) -> None:
+    db.executemany("INSERT OR IGNORE INTO artifact_parents (parent_url, artifact_id) VALUES (?, ?)",
+                   [(url, artifact.id) for url in artifact.parent_urls])
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _MAX_PARAMS):
+        yield values[start:start + _MAX_PARAMS]
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join("?" * len(values))

@@ -1,0 +1,368 @@
+"""The MetadataStore contract (store/ports.py), run against SQLite and against DynamoDB (moto's server)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import store.dynamo
+import store.sqlite
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, FileEntry, Permission,
+                            Token, Upload, User)
+from store.ports import MetadataStore
+
+T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+MODEL, DATASET, CODE = ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE
+
+
+def artifact(artifact_id: str, name: str = "org/name", kind: ArtifactType = MODEL, ready: bool = False,
+             minute: int = 0, **fields) -> Artifact:
+    status = ArtifactStatus.READY if ready else ArtifactStatus.PENDING
+    fields.setdefault("readme", f"readme of {artifact_id}")
+    return Artifact(id=artifact_id, type=kind, name=name, status=status, created_at=T0 + timedelta(minutes=minute),
+                    **fields)
+
+
+def make_ready(metadata: MetadataStore, *artifacts: Artifact) -> None:
+    for item in artifacts:
+        metadata.create_artifact(item)
+        metadata.mark_ready(item.id)
+
+
+def walk(metadata: MetadataStore, types, limit: int) -> tuple[list[str], list[int]]:
+    """Every id the pages give, and the size of each page."""
+    ids: list[str] = []
+    sizes: list[int] = []
+    cursor = None
+    while True:
+        page = metadata.list_artifacts(types, cursor, limit)
+        ids += [a.id for a in page.items]
+        sizes.append(len(page.items))
+        if page.next_cursor is None:
+            return ids, sizes
+        cursor = page.next_cursor
+
+
+# artifacts ---------------------------------------------------------------------------------------------------------
+def test_pending_artifacts_are_invisible_until_marked_ready(metadata):
+    pending = artifact("a-1", "org/pending", source_url="https://huggingface.co/org/pending",
+                       parent_urls=["https://huggingface.co/org/base"])
+    metadata.create_artifact(pending)
+
+    assert metadata.get_artifact("a-1") is None
+    assert metadata.get_artifact("a-1", include_pending=True).status is ArtifactStatus.PENDING
+    assert metadata.get_artifacts(["a-1"]) == {}
+    assert metadata.find_by_name("org/pending") == []
+    assert metadata.find_by_source(["https://huggingface.co/org/pending"]) == {}
+    assert metadata.find_children(["https://huggingface.co/org/base"]) == {}
+    assert metadata.list_artifacts(None, None, 10).items == []
+    assert list(metadata.iter_search_text()) == []
+    assert metadata.count_artifacts() == 1
+
+    metadata.mark_ready("a-1")
+
+    ready = metadata.get_artifact("a-1")
+    assert ready is not None and ready.status is ArtifactStatus.READY
+    assert ready.model_dump(exclude={"status"}) == pending.model_dump(exclude={"status"})
+    assert list(metadata.get_artifacts(["a-1"])) == ["a-1"]
+    assert [a.id for a in metadata.find_by_name("org/pending")] == ["a-1"]
+    assert [a.id for a in metadata.list_artifacts(None, None, 10).items] == ["a-1"]
+    assert list(metadata.iter_search_text()) == [("a-1", "org/pending", "readme of a-1")]
+
+
+def test_mark_ready_of_an_unknown_id_is_not_found(metadata):
+    with pytest.raises(NotFound):
+        metadata.mark_ready("nope")
+
+
+def test_duplicate_id_is_a_conflict_and_keeps_the_original(metadata):
+    make_ready(metadata, artifact("dup", "first"))
+    with pytest.raises(Conflict):
+        metadata.create_artifact(artifact("dup", "second", kind=DATASET))
+    assert metadata.get_artifact("dup").name == "first"
+    assert metadata.count_artifacts() == 1
+
+
+def test_replace_overwrites_the_record_and_its_indexes(metadata):
+    make_ready(metadata, artifact("r-1", "old/name", source_url="https://huggingface.co/old/name"))
+    updated = artifact("r-1", "new/name", ready=True, source_url="https://huggingface.co/new/name", version="2.0.0")
+    metadata.replace_artifact(updated)
+
+    assert metadata.get_artifact("r-1") == updated
+    assert metadata.find_by_name("old/name") == []
+    assert metadata.find_by_name("new/name") == [updated]
+    assert metadata.find_by_source(["https://huggingface.co/old/name"]) == {}
+    new_url = "https://huggingface.co/new/name"
+    assert metadata.find_by_source([new_url]) == {new_url: [updated]}
+    with pytest.raises(NotFound):
+        metadata.replace_artifact(artifact("absent", ready=True))
+
+
+def test_get_artifacts_reads_a_batch_of_ready_ones(metadata):
+    ready = [artifact(f"b-{n}", f"name-{n}", ready=True, minute=n) for n in range(130)]
+    for item in ready:
+        metadata.create_artifact(item)
+    metadata.create_artifact(artifact("b-pending"))
+
+    found = metadata.get_artifacts([a.id for a in ready] + ["b-pending", "b-missing", "b-0"])
+
+    assert set(found) == {a.id for a in ready}
+    assert found["b-42"] == ready[42]
+    assert metadata.get_artifacts([]) == {}
+
+
+def test_find_by_name_is_exact_and_filters_types(metadata):
+    make_ready(metadata, artifact("n-1", "org/model"), artifact("n-2", "org/model", kind=DATASET, minute=1),
+               artifact("n-3", "org/model-2"), artifact("n-4", "ORG/model"), artifact("n-5", "org"))
+
+    assert [a.id for a in metadata.find_by_name("org/model")] == ["n-1", "n-2"]
+    assert [a.id for a in metadata.find_by_name("org/model", [DATASET])] == ["n-2"]
+    assert metadata.find_by_name("org/model", [CODE]) == []
+    assert metadata.find_by_name("org/mod") == []
+
+
+def test_find_by_source_and_children_batch_several_urls(metadata):
+    base, data = "https://huggingface.co/org/base", "https://huggingface.co/datasets/org/data"
+    make_ready(metadata, artifact("s-base", "base", source_url=base),
+               artifact("s-child", "child", minute=1, source_url="https://huggingface.co/org/child",
+                        parent_urls=[base, data]),
+               artifact("s-other", "other", minute=2, parent_urls=[base]))
+    metadata.create_artifact(artifact("s-pending", "pending", minute=3, source_url=base, parent_urls=[base]))
+
+    by_source = metadata.find_by_source([base, "https://huggingface.co/org/unknown"])
+    assert {url: [a.id for a in found] for url, found in by_source.items()} == {base: ["s-base"]}
+    children = metadata.find_children([base, data, "https://huggingface.co/org/unknown"])
+    assert {url: [a.id for a in found] for url, found in children.items()} == {
+        base: ["s-child", "s-other"], data: ["s-child"]}
+
+    metadata.replace_artifact(artifact("s-child", "child", ready=True, minute=1, parent_urls=[data]))
+    metadata.delete_artifact("s-other")
+    children = metadata.find_children([base, data])
+    assert {url: [a.id for a in found] for url, found in children.items()} == {data: ["s-child"]}
+
+
+# enumeration -------------------------------------------------------------------------------------------------------
+KINDS = [MODEL, DATASET, CODE]
+
+
+@pytest.fixture
+def catalogue(metadata) -> list[Artifact]:
+    """250 ready artifacts of mixed types, created in a shuffled order, plus one pending one."""
+    items = [artifact(f"p-{n:03d}", f"name-{n}", kind=KINDS[n % 3], ready=True, minute=n) for n in range(250)]
+    for item in random.Random(7).sample(items, len(items)):
+        metadata.create_artifact(item)
+    metadata.create_artifact(artifact("p-pending", minute=5))
+    return items
+
+
+def test_paging_gives_every_artifact_once_in_a_stable_order(metadata, catalogue):
+    ids, sizes = walk(metadata, None, 100)
+
+    assert sizes == [100, 100, 50]
+    assert ids == [a.id for a in catalogue]  # oldest first, whatever the insertion order
+    assert walk(metadata, [MODEL, DATASET, CODE], 100)[0] == ids
+    assert walk(metadata, None, 7)[0] == ids
+
+
+def test_paging_filters_by_type(metadata, catalogue):
+    models = [a.id for a in catalogue if a.type is MODEL]
+    not_code = [a.id for a in catalogue if a.type is not CODE]
+
+    assert walk(metadata, [MODEL], 30)[0] == models
+    assert walk(metadata, [DATASET, MODEL], 100)[0] == not_code
+    page = metadata.list_artifacts([CODE], None, 1000)
+    assert page.next_cursor is None and {a.type for a in page.items} == {CODE} and len(page.items) == 83
+
+
+def test_an_exact_last_page_ends_the_enumeration(metadata):
+    make_ready(metadata, *(artifact(f"e-{n}", minute=n) for n in range(4)))
+    first = metadata.list_artifacts(None, None, 2)
+    second = metadata.list_artifacts(None, first.next_cursor, 2)
+    assert [a.id for a in first.items + second.items] == ["e-0", "e-1", "e-2", "e-3"]
+    assert second.next_cursor is None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()
+
+
+@pytest.mark.parametrize("garbage", ["", "!!!", "bm90IGpzb24", "A" * 5000, _b64(b'{"k": 7}'), _b64(b'{"x": "a"}'),
+                                     _b64(b"[1, 2]"), _b64(b'{"k": ""}'), _b64(b"\xff\xfe")])
+def test_a_garbage_cursor_is_invalid_input(metadata, garbage):
+    with pytest.raises(InvalidInput):
+        metadata.list_artifacts(None, garbage, 10)
+
+
+def test_search_text_streams_every_ready_artifact_in_batches(metadata, monkeypatch):
+    monkeypatch.setattr(store.sqlite, "_SEARCH_BATCH", 7)
+    monkeypatch.setattr(store.dynamo, "_SEARCH_PAGE", 7)
+    items = [artifact(f"t-{n:02d}", f"name-{n}", kind=KINDS[n % 3], ready=True, minute=n) for n in range(30)]
+    for item in items:
+        metadata.create_artifact(item)
+    metadata.create_artifact(artifact("t-pending"))
+
+    everything = list(metadata.iter_search_text())
+    assert sorted(everything) == sorted((a.id, a.name, a.readme) for a in items)
+    assert {row[0] for row in metadata.iter_search_text([DATASET])} == {a.id for a in items if a.type is DATASET}
+
+
+def test_a_record_bigger_than_one_item_round_trips(metadata):
+    """A files manifest of 20,000 entries compresses to well over DynamoDB's 400 KB item limit."""
+    files = [FileEntry(path=f"shard/{n}.bin", size=n, sha256=hashlib.sha256(str(n).encode()).hexdigest())
+             for n in range(20_000)]
+    big = artifact("big", "big/one", ready=True, files=files, readme="r" * 100_000)
+    metadata.create_artifact(big)
+    assert metadata.get_artifact("big") == big
+    assert metadata.list_artifacts(None, None, 5).items == [big]
+
+    smaller = big.model_copy(update={"files": files[:10]})
+    metadata.replace_artifact(smaller)
+    assert metadata.get_artifact("big") == smaller
+    bigger = big.model_copy(update={"files": files[::-1]})
+    metadata.replace_artifact(bigger)
+    assert metadata.get_artifacts(["big"]) == {"big": bigger}
+    metadata.delete_artifact("big")
+    assert metadata.get_artifact("big", include_pending=True) is None
+
+
+# ratings, deletion, reset ------------------------------------------------------------------------------------------
+def test_ratings_are_stored_per_artifact_and_overwritten(metadata):
+    assert metadata.get_rating("x") is None
+    metadata.put_rating("x", {"net_score": 0.5, "license": {"score": 1.0, "reason": "MIT"}})
+    metadata.put_rating("x", {"net_score": 0.75})
+    assert metadata.get_rating("x") == {"net_score": 0.75}
+
+
+def test_delete_is_idempotent_and_takes_the_rating(metadata):
+    make_ready(metadata, artifact("d-1"), artifact("d-2", minute=1))
+    metadata.put_rating("d-1", {"net_score": 1.0})
+
+    metadata.delete_artifact("d-1")
+    metadata.delete_artifact("d-1")
+    metadata.delete_artifact("never-existed")
+
+    assert metadata.get_artifact("d-1", include_pending=True) is None
+    assert metadata.get_rating("d-1") is None
+    assert [a.id for a in metadata.list_artifacts(None, None, 10).items] == ["d-2"]
+    assert metadata.count_artifacts() == 1
+
+
+def test_reset_deletes_everything(metadata):
+    make_ready(metadata, artifact("z-1", parent_urls=["https://huggingface.co/a/b"]))
+    metadata.create_artifact(artifact("z-2"))
+    metadata.put_rating("z-1", {"net_score": 1.0})
+    metadata.put_user(User(username="ann", password_hash="h"))
+    metadata.put_token(Token(token_hash="t1", username="ann"))
+    metadata.put_upload(Upload(id="u1", name="pkg", username="ann", max_bytes=10, expires_at=T0))
+    metadata.append_audit(audit("z-1", 0))
+
+    metadata.reset()
+
+    assert metadata.count_artifacts() == 0
+    assert metadata.get_rating("z-1") is None
+    assert metadata.list_users() == [] and metadata.use_token("t1", 10) is None
+    assert metadata.get_upload("u1") is None
+    assert metadata.list_audit("z-1") == []
+    assert metadata.find_children(["https://huggingface.co/a/b"]) == {}
+    metadata.ping()
+
+
+# users and tokens --------------------------------------------------------------------------------------------------
+def test_users_are_created_once_unless_overwritten(metadata):
+    ann = User(username="ann", password_hash="h1", permissions=frozenset({Permission.UPLOAD}))
+    metadata.put_user(ann)
+    with pytest.raises(Conflict):
+        metadata.put_user(ann.model_copy(update={"password_hash": "h2"}))
+    assert metadata.get_user("ann") == ann
+
+    admin = ann.model_copy(update={"permissions": frozenset(Permission)})
+    metadata.put_user(admin, overwrite=True)
+    metadata.put_user(User(username="bob", password_hash="h"))
+    assert metadata.get_user("ann").is_admin
+    assert sorted(u.username for u in metadata.list_users()) == ["ann", "bob"]
+    assert metadata.get_user("carol") is None
+
+
+def test_deleting_a_user_revokes_their_tokens(metadata):
+    metadata.put_user(User(username="ann", password_hash="h"))
+    metadata.put_user(User(username="bob", password_hash="h"))
+    for token_hash, username in (("a1", "ann"), ("a2", "ann"), ("b1", "bob")):
+        metadata.put_token(Token(token_hash=token_hash, username=username))
+
+    metadata.delete_user("ann")
+
+    assert metadata.get_user("ann") is None
+    assert metadata.use_token("a1", 10) is None and metadata.use_token("a2", 10) is None
+    assert metadata.use_token("b1", 10).username == "bob"
+
+
+def test_a_token_is_exhausted_at_max_uses(metadata):
+    issued = Token(token_hash="t", username="ann", issued_at=T0)
+    metadata.put_token(issued)
+
+    uses = [metadata.use_token("t", 3) for _ in range(4)]
+
+    assert [u.uses if u else None for u in uses] == [1, 2, 3, None]
+    assert uses[2] == issued.model_copy(update={"uses": 3})
+    assert metadata.use_token("unknown", 3) is None
+
+
+def test_concurrent_uses_never_exceed_the_budget(metadata):
+    metadata.put_token(Token(token_hash="shared", username="ann"))
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def spend() -> None:
+        for _ in range(5):
+            used = metadata.use_token("shared", 20)
+            if used is not None:
+                with lock:
+                    results.append(used.uses)
+
+    threads = [threading.Thread(target=spend) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == list(range(1, 21))
+    assert metadata.use_token("shared", 20) is None
+
+
+# uploads and audit -------------------------------------------------------------------------------------------------
+def test_uploads_round_trip(metadata):
+    upload = Upload(id="up-1", name="pkg", username="ann", max_bytes=1024, expires_at=T0, artifact_id="a-1")
+    metadata.put_upload(upload)
+    assert metadata.get_upload("up-1") == upload
+    metadata.delete_upload("up-1")
+    metadata.delete_upload("up-1")
+    assert metadata.get_upload("up-1") is None
+
+
+def audit(artifact_id: str, minute: int, action: AuditAction = AuditAction.DOWNLOAD) -> AuditEntry:
+    return AuditEntry(artifact_id=artifact_id, artifact_type=MODEL, artifact_name="n", username=f"user-{minute}",
+                      action=action, at=T0 + timedelta(minutes=minute))
+
+
+def test_audit_lists_oldest_first_per_artifact(metadata):
+    entries = [audit("a-1", minute) for minute in range(12)]
+    for entry in random.Random(3).sample(entries, len(entries)):
+        metadata.append_audit(entry)
+    metadata.append_audit(audit("a-2", 5, AuditAction.CREATE))
+
+    assert metadata.list_audit("a-1") == entries
+    assert metadata.list_audit("a-1", limit=4) == entries[:4]
+    assert [e.action for e in metadata.list_audit("a-2")] == [AuditAction.CREATE]
+    assert metadata.list_audit("a-3") == []
+
+
+def test_ratings_survive_json_round_trip_exactly(metadata):
+    rating = json.loads('{"net_score": 0.123456789, "nested": {"list": [1, 2.5, null, "x"]}, "flag": true}')
+    metadata.put_rating("j", rating)
+    assert metadata.get_rating("j") == rating
