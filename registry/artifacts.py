@@ -1,9 +1,8 @@
 """Artifact operations: ingest, read, enumerate, search, update, delete, reset. Every door calls these."""
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,15 +13,14 @@ from registry.auth import require
 from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, Permission, User, utcnow
 from registry.settings import Settings
+from registry.rating import Assessment, Links, RatingService, stored_links, stored_rating
 from registry.sourcing import SourceReader, SourceSnapshot, parse_for_type
 from registry.validation import check_artifact_id, check_name
 from registry.version import matches, parse_version_query
-from store.ports import BlobStore, MetadataStore, blob_key
-
-log = logging.getLogger(__name__)
-
-# Rates a freshly read model before it is stored; returns the rating to store or raises Disqualified.
-Rater = Callable[[Artifact, SourceSnapshot], dict[str, Any]]
+from scoring.lineage import declared_parent_urls
+from scoring.rating import Rating
+from scoring.sources.types import SourceRef
+from store.ports import BlobStore, MetadataStore, package_keys
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ class ArtifactPage:
 
 class ArtifactService:
     def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore, sources: SourceReader,
-                 rater: Rater | None = None) -> None:
+                 rater: RatingService | None = None) -> None:
         self._settings = settings
         self._store = store
         self._blobs = blobs
@@ -47,20 +45,19 @@ class ArtifactService:
         self._rater = rater
 
     # writes ----------------------------------------------------------------------------------------------------
-    def ingest(self, actor: User, artifact_type: ArtifactType, url: str, name: str | None = None) -> Artifact:
-        """Read the upstream repository's metadata, rate a model at the gate, then store it (ready last)."""
+    def ingest(self, actor: User, artifact_type: ArtifactType, url: str, name: str | None = None,
+               links: Links = Links()) -> Artifact:
+        """Read the upstream repository's metadata, rate a model at the gate, then store it (ready last).
+
+        A refused model raises Disqualified and stores nothing."""
         require(actor, Permission.UPLOAD)
         ref = parse_for_type(url, artifact_type)
-        if name is not None:
-            check_name(name, self._settings.max_name_length)
-        snapshot = self._sources.read(ref)
-        final_name = name or snapshot.default_name
-        if any(a.source_url == ref.canonical_url and a.type == artifact_type
-               for a in self._store.find_by_name(final_name, [artifact_type])):
+        final_name = check_name(name, self._settings.max_name_length) if name is not None else ref.name
+        if any(a.source_url == ref.canonical_url for a in self._store.find_by_name(final_name, [artifact_type])):
             raise Conflict(f"{artifact_type.value} {final_name!r} from {ref.canonical_url} is already registered")
-        artifact = self._from_snapshot(new_id(), artifact_type, final_name, snapshot, actor.username)
-        rating = self._rate(artifact, snapshot)
-        self._store_new(artifact, rating)
+        snapshot, assessment = self._read(ref, artifact_type, links)
+        artifact = self._from_snapshot(new_id(), artifact_type, final_name, snapshot, actor.username, links)
+        self._store_new(artifact, assessment.stored_form() if assessment else None)
         self._audit(actor, artifact, AuditAction.CREATE)
         return artifact
 
@@ -71,21 +68,23 @@ class ArtifactService:
         self._audit(actor, artifact, AuditAction.CREATE)
         return artifact
 
-    def update(self, actor: User, artifact_id: str, url: str, name: str | None = None) -> Artifact:
+    def update(self, actor: User, artifact_id: str, url: str, name: str | None = None,
+               links: Links | None = None) -> Artifact:
         """Replace the artifact's source and re-ingest it; a refused rating keeps the previous version."""
         require(actor, Permission.UPLOAD)
         current = self._get_ready(artifact_id)
         ref = parse_for_type(url, current.type)
-        if name is not None:
-            check_name(name, self._settings.max_name_length)
-        snapshot = self._sources.read(ref)
-        updated = self._from_snapshot(current.id, current.type, name or current.name, snapshot, current.created_by)
+        final_name = check_name(name, self._settings.max_name_length) if name is not None else current.name
+        if links is None:  # keep the links the model was rated with
+            stored = self._store.get_rating(current.id)
+            links = stored_links(stored) if stored else Links()
+        snapshot, assessment = self._read(ref, current.type, links)
+        updated = self._from_snapshot(current.id, current.type, final_name, snapshot, current.created_by, links)
         updated.created_at = current.created_at
         updated.status = ArtifactStatus.READY
-        rating = self._rate(updated, snapshot)
         self._store.replace_artifact(updated)
-        if rating is not None:
-            self._store.put_rating(updated.id, rating)
+        if assessment is not None:
+            self._store.put_rating(updated.id, assessment.stored_form())
         self._delete_blobs(current, keep=updated)
         self._audit(actor, updated, AuditAction.UPDATE)
         return updated
@@ -105,8 +104,9 @@ class ArtifactService:
         self._blobs.reset()
 
     # reads -----------------------------------------------------------------------------------------------------
-    def get(self, actor: User, artifact_id: str) -> Artifact:
-        require(actor, Permission.SEARCH)
+    def get(self, actor: User, artifact_id: str, permission: Permission = Permission.SEARCH) -> Artifact:
+        """One ready artifact; reading needs SEARCH, or the permission of the action it is read for."""
+        require(actor, permission)
         return self._get_ready(artifact_id)
 
     def get_many(self, actor: User, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
@@ -168,6 +168,29 @@ class ArtifactService:
                     raise TooLarge(f"more than {cap} artifacts match; add a name")
         return result
 
+    def rating(self, actor: User, artifact_id: str) -> Rating:
+        """The rating stored at ingest (a snapshot: fast and stable under concurrency)."""
+        require(actor, Permission.SEARCH)
+        artifact = self._rated_model(artifact_id)
+        stored = self._store.get_rating(artifact.id)
+        if stored is None:
+            raise NotFound(f"model {artifact_id!r} has no rating (uploaded packages are rated on request)")
+        self._audit(actor, artifact, AuditAction.RATE)
+        return stored_rating(stored)
+
+    def rerate(self, actor: User, artifact_id: str) -> Rating:
+        """Gather fresh evidence and store a new rating (no gate: the model is already in)."""
+        require(actor, Permission.UPLOAD)
+        artifact = self._rated_model(artifact_id)
+        if self._rater is None or artifact.source_url is None:
+            raise InvalidInput("only models ingested from the hub can be re-rated")
+        stored = self._store.get_rating(artifact.id)
+        links = stored_links(stored) if stored else Links()
+        assessment = self._rater.assess(parse_for_type(artifact.source_url, artifact.type), links)
+        self._store.put_rating(artifact.id, assessment.stored_form())
+        self._audit(actor, artifact, AuditAction.RATE)
+        return assessment.rating
+
     def audit_trail(self, actor: User, artifact_id: str) -> list[AuditEntry]:
         require(actor, Permission.SEARCH)
         artifact = self._get_ready(artifact_id)
@@ -201,10 +224,19 @@ class ArtifactService:
             raise NotFound(f"no artifact {artifact_id!r}")
         return artifact
 
-    def _rate(self, artifact: Artifact, snapshot: SourceSnapshot) -> dict[str, Any] | None:
-        if artifact.type is not ArtifactType.MODEL or self._rater is None:
-            return None
-        return self._rater(artifact, snapshot)
+    def _read(self, ref: SourceRef, artifact_type: ArtifactType,
+              links: Links) -> tuple[SourceSnapshot, Assessment | None]:
+        """Models are read through the rating's evidence gathering (one read of the hub, gate applied)."""
+        if artifact_type is ArtifactType.MODEL and self._rater is not None:
+            assessment = self._rater.admit(ref, links.checked())
+            return SourceSnapshot(ref, assessment.evidence.model), assessment
+        return self._sources.read(ref), None
+
+    def _rated_model(self, artifact_id: str) -> Artifact:
+        artifact = self._get_ready(artifact_id)
+        if artifact.type is not ArtifactType.MODEL:
+            raise InvalidInput(f"artifact {artifact_id!r} is a {artifact.type.value}; only models are rated")
+        return artifact
 
     def _store_new(self, artifact: Artifact, rating: dict[str, Any] | None) -> None:
         """PENDING record, rating, then READY: readers never see a half-made artifact; failures leave nothing."""
@@ -227,16 +259,20 @@ class ArtifactService:
         artifact.status = ArtifactStatus.READY
 
     def _delete_blobs(self, artifact: Artifact, keep: Artifact | None = None) -> None:
-        kept = set() if keep is None else {keep.package_sha256, *keep.parts.values()}
-        for sha in {artifact.package_sha256, *artifact.parts.values()} - kept:
-            if sha:
-                self._blobs.delete(blob_key(sha))
+        """Delete the blobs the artifact owns (packages are unique per artifact), except those `keep` still uses."""
+        kept = set(package_keys(keep)) if keep is not None else set()
+        for key in package_keys(artifact):
+            if key not in kept:
+                self._blobs.delete(key)
 
     def _from_snapshot(self, artifact_id: str, artifact_type: ArtifactType, name: str, snapshot: SourceSnapshot,
-                       creator: str) -> Artifact:
+                       creator: str, links: Links) -> Artifact:
+        """The artifact record; `parent_urls` (declared base models, datasets, code, and the caller's links) is
+        what lineage resolves, also against parents registered later."""
+        parents = list(dict.fromkeys([*declared_parent_urls(snapshot.repo), *links.canonical_urls()]))
         return Artifact(id=artifact_id, type=artifact_type, name=name, source_url=snapshot.ref.canonical_url,
                         version=snapshot.version, readme=snapshot.readme, files=snapshot.files,
-                        metadata=snapshot.metadata, created_by=creator, updated_at=utcnow())
+                        metadata=snapshot.metadata, parent_urls=parents, created_by=creator, updated_at=utcnow())
 
     def _audit(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
         self._store.append_audit(AuditEntry(artifact_id=artifact.id, artifact_type=artifact.type,

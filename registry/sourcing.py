@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from registry.errors import InvalidInput, NotFound, UpstreamError
 from registry.model import ArtifactType, FileEntry
 from registry.version import version_from_tags
 from scoring.errors import InvalidSourceURL, SourceNotFound, SourceUnavailable
+from scoring.gather import GitHubReader, HubReader
 from scoring.sources.types import GitHubRepo, HubRepo, SourceRef
 from scoring.sources.url import parse_source_url
 
@@ -18,14 +19,6 @@ _ACCEPTED: dict[ArtifactType, tuple[str, ...]] = {
     ArtifactType.DATASET: ("hf_dataset", "github"),
     ArtifactType.CODE: ("github",),
 }
-
-
-class HubClient(Protocol):
-    def fetch(self, ref: SourceRef) -> HubRepo: ...
-
-
-class GitHubClient(Protocol):
-    def repo(self, ref: SourceRef) -> GitHubRepo: ...
 
 
 @contextmanager
@@ -87,7 +80,7 @@ class SourceSnapshot:
 
 
 class SourceReader:
-    def __init__(self, hub: HubClient, github: GitHubClient) -> None:
+    def __init__(self, hub: HubReader, github: GitHubReader) -> None:
         self._hub = hub
         self._github = github
 

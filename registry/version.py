@@ -10,12 +10,13 @@ from registry.errors import InvalidInput
 
 DEFAULT_VERSION = "1.0.0"
 _BOUNDED = re2.compile(r"^\s*v?(\S+?)\s*-\s*v?(\S+)\s*$")
+_VERSION = re2.compile(r"^[vV]?\d+(\.\d+){0,2}(-[0-9A-Za-z.]+)?(\+[0-9A-Za-z.]+)?$")
 
 
 def _coerce(text: str) -> semantic_version.Version | None:
-    candidate = text[1:] if text[:1] in ("v", "V") else text
-    if not candidate[:1].isdigit():
+    if not _VERSION.match(text):
         return None
+    candidate = text[1:] if text[:1] in ("v", "V") else text
     try:
         return semantic_version.Version.coerce(candidate)
     except ValueError:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from registry.artifacts import ArtifactPage
 from registry.model import Artifact, ArtifactType, AuditEntry
+from registry.rating import Links
 from resolvers.context import RequestScope, call
 
 
@@ -32,12 +33,13 @@ async def audit_trail(scope: RequestScope, artifact_id: str) -> list[AuditEntry]
     return await call(scope.registry.artifacts.audit_trail, await scope.user(), artifact_id)
 
 
-async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, name: str | None) -> Artifact:
-    return await call(scope.registry.artifacts.ingest, await scope.user(), artifact_type, url, name)
+async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, name: str | None,
+                 links: Links) -> Artifact:
+    return await call(scope.registry.artifacts.ingest, await scope.user(), artifact_type, url, name, links)
 
 
-async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None) -> Artifact:
-    return await call(scope.registry.artifacts.update, await scope.user(), artifact_id, url, name)
+async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None, links: Links | None) -> Artifact:
+    return await call(scope.registry.artifacts.update, await scope.user(), artifact_id, url, name, links)
 
 
 async def delete(scope: RequestScope, artifact_id: str) -> Artifact:

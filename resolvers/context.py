@@ -14,6 +14,7 @@ T = TypeVar("T")
 
 class RequestScope(Protocol):
     registry: Registry
+    base_url: str
 
     async def user(self) -> User:
         """The authenticated caller (the token is checked and counted once per request)."""

@@ -1,7 +1,7 @@
 """The app factory: the only place (with the Lambda handler) that chooses adapters."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -12,6 +12,7 @@ from registry.errors import DomainError
 from registry.settings import Settings
 from schema.context import RequestContext
 from schema.graphql import build_schema
+from schema import transfer
 from schema.middleware import BodyLimit, RequestCounting
 
 
@@ -36,10 +37,11 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         header = request.headers.get("x-authorization") or request.headers.get("authorization")
         return RequestContext(registry, header)
 
+    ide: Literal["graphiql"] | None = "graphiql" if settings.is_development else None
     graphql: GraphQLRouter[Any, Any] = GraphQLRouter(build_schema(settings), context_getter=context_getter,
-                                                      graphql_ide="graphiql" if settings.is_development else None,
-                                                      allow_queries_via_get=False)
+                                                     graphql_ide=ide, allow_queries_via_get=False)
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(transfer.router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

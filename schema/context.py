@@ -20,6 +20,12 @@ class RequestContext(BaseContext):
         self._user_lock = asyncio.Lock()
         self.artifact_loader: DataLoader[str, Artifact | None] = DataLoader(load_fn=self._load_artifacts)
 
+    @property
+    def base_url(self) -> str:
+        """Where clients reach this server (for upload and download links)."""
+        configured = self.registry.settings.public_url
+        return (configured or str(self.request.base_url) if self.request else configured).rstrip("/")
+
     async def user(self) -> User:
         """The caller, from X-Authorization (or Authorization); the token is counted once per request."""
         async with self._user_lock:

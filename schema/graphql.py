@@ -8,16 +8,24 @@ import strawberry
 from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
                                    QueryDepthLimiter, SchemaExtension, ValidationCache)
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from registry.settings import Settings
 from schema.errors import DomainErrorCodes, should_mask
 from schema.limits import max_nesting_rule
-from schema.mutation import Mutation
-from schema.query import Query
+from schema.lineage import LineageQuery
+from schema.mutation import ArtifactMutation
+from schema.package import PackageMutation
+from schema.query import ArtifactQuery, node_query
+from schema.rating import RatingMutation, RatingQuery
 from schema.types import ArtifactNode
 
 # Introspection nests ~13 levels (TypeRef's ofType chain); ordinary queries stay far below this.
 MAX_TOTAL_NESTING = 20
+
+# Each area contributes its own root types; they are merged into one Query and one Mutation.
+QUERIES = (ArtifactQuery, RatingQuery, LineageQuery)
+MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -33,5 +41,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(MaskErrors, should_mask_error=should_mask),
     ]
     config = StrawberryConfig(disable_field_suggestions=not settings.is_development)
-    return strawberry.Schema(query=Query, mutation=Mutation, types=[ArtifactNode], extensions=extensions,
+    query = merge_types("Query", (node_query(), *QUERIES))
+    mutation = merge_types("Mutation", MUTATIONS)
+    return strawberry.Schema(query=query, mutation=mutation, types=[ArtifactNode], extensions=extensions,
                              config=config)

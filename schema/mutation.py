@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from registry.errors import DomainError
+from registry.rating import Links
 from resolvers import artifact as artifacts
 from resolvers import user as users
 from schema.types import ArtifactNode, ArtifactType, Permission, User, UserError
@@ -58,6 +59,8 @@ class IngestArtifactInput:
     type: ArtifactType  # type: ignore[valid-type]
     url: str
     name: str | None = None
+    code_url: str | None = strawberry.field(default=None, description="A model's GitHub code repository.")
+    dataset_urls: list[str] | None = strawberry.field(default=None, description="A model's training datasets.")
 
 
 @strawberry.input
@@ -65,6 +68,8 @@ class UpdateArtifactInput:
     artifact_id: str
     url: str
     name: str | None = None
+    code_url: str | None = strawberry.field(default=None, description="Omit both links to keep the current ones.")
+    dataset_urls: list[str] | None = None
 
 
 @strawberry.input
@@ -75,7 +80,7 @@ class RegisterUserInput:
 
 
 @strawberry.type
-class Mutation:
+class ArtifactMutation:
     @strawberry.mutation(description="Exchange a username and password for a bearer token.")
     async def authenticate(self, info: Info, username: str, password: str) -> AuthenticatePayload:
         async def work() -> dict[str, object]:
@@ -85,14 +90,17 @@ class Mutation:
     @strawberry.mutation(description="Ingest a Hugging Face model/dataset or a GitHub repository by URL.")
     async def ingest_artifact(self, info: Info, input: IngestArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
-            a = await artifacts.ingest(info.context, input.type, input.url, input.name)
+            links = Links(input.code_url, tuple(input.dataset_urls or ()))
+            a = await artifacts.ingest(info.context, input.type, input.url, input.name, links)
             return {"artifact": ArtifactNode.from_domain(a)}
         return await _payload(ArtifactPayload, work)
 
     @strawberry.mutation(description="Replace an artifact's source and re-ingest it (ratings gate models).")
     async def update_artifact(self, info: Info, input: UpdateArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
-            a = await artifacts.update(info.context, input.artifact_id, input.url, input.name)
+            links = None if input.code_url is None and input.dataset_urls is None else Links(
+                input.code_url, tuple(input.dataset_urls or ()))
+            a = await artifacts.update(info.context, input.artifact_id, input.url, input.name, links)
             return {"artifact": ArtifactNode.from_domain(a)}
         return await _payload(ArtifactPayload, work)
 

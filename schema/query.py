@@ -12,10 +12,18 @@ from resolvers import user as users
 from schema.types import (ArtifactConnection, ArtifactEdge, ArtifactNode, ArtifactType, AuditEntry, Health, User)
 
 
-@strawberry.type
-class Query:
-    node: relay.Node | None = relay.node(description="Any object by its global id (permissions apply).")
+def node_query() -> type:
+    """A fresh root holding Relay's `node` field: its field extension can be applied to one schema only."""
 
+    @strawberry.type
+    class NodeQuery:
+        node: relay.Node | None = relay.node(description="Any object by its global id (permissions apply).")
+
+    return NodeQuery
+
+
+@strawberry.type
+class ArtifactQuery:
     @strawberry.field(description="One artifact by its registry id; null when there is none.")
     async def artifact(self, info: Info, id: str) -> ArtifactNode | None:
         try:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from operator import attrgetter
+from typing import cast
 
 import strawberry
 from strawberry import relay
@@ -52,8 +53,8 @@ class ArtifactNode(relay.Node):
                    created_by=a.created_by)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-                            ) -> list["ArtifactNode | None"]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
+                            required: bool = False) -> list["ArtifactNode | None"]:
         loaded = await info.context.artifact_loader.load_many(list(node_ids))
         return [None if a is None else cls.from_domain(a) for a in loaded]
 
@@ -79,7 +80,7 @@ class User:
 
     @classmethod
     def from_domain(cls, u: model.User) -> "User":
-        return cls(username=u.username, permissions=sorted(u.permissions, key=lambda p: p.value),
+        return cls(username=u.username, permissions=sorted(u.permissions, key=attrgetter("value")),
                    is_admin=u.is_admin, created_at=u.created_at)
 
 
@@ -139,5 +140,4 @@ class UserError:
 
     @classmethod
     def from_domain(cls, exc: DomainError) -> "UserError":
-        details: dict[str, Any] | None = exc.details or None
-        return cls(code=exc.code, message=exc.message, details=details)
+        return cls(code=exc.code, message=exc.message, details=cast(JSON, exc.details or None))

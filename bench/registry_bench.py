@@ -1,0 +1,186 @@
+"""Foundation benchmarks (issue 2). Prints figures and ratios measured side by side; asserts nothing.
+
+- enumerate page by page: time per page at two registry sizes (flat = keyset paging works);
+- regex over 10,000 READMEs of ~10 KB: the registry's search against a bare re2 scan of the same bytes, and a
+  pathological pattern's time against a benign one's;
+- `{ artifact(id) { name } }` requests per second through uvicorn (server pinned to one core) as a ratio to
+  `{ __typename }` on the same server;
+- peak resident memory while enumerating and searching 10,000 artifacts.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from registry.artifacts import ArtifactService, compile_regex  # noqa: E402
+from registry.model import Artifact, ArtifactType, Permission, User  # noqa: E402
+from registry.settings import Settings  # noqa: E402
+from registry.sourcing import SourceReader  # noqa: E402
+from store.factory import build_stores  # noqa: E402
+
+ADMIN = User(username="bench", password_hash="-", permissions=frozenset(Permission))
+WORDS = ["model", "vision", "language", "tokenizer", "dataset", "training", "license", "apache", "bert", "gpt",
+         "fine-tune", "evaluation", "accuracy", "benchmark", "layers", "embedding", "quantized", "adapter"]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def readme(rng: random.Random, size: int = 10_000) -> str:
+    parts, total = [], 0
+    while total < size:
+        word = rng.choice(WORDS)
+        parts.append(word)
+        total += len(word) + 1
+    return " ".join(parts)
+
+
+def fill(service: ArtifactService, count: int, start: int, rng: random.Random, readme_bytes: int) -> None:
+    for i in range(start, start + count):
+        kind = (ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE)[i % 3]
+        service.store_new(ADMIN, Artifact(id=f"bench-{i:07d}", type=kind, name=f"artifact-{i}",
+                                          readme=readme(rng, readme_bytes) if readme_bytes else ""))
+
+
+def page_times(service: ArtifactService, pages: int = 20, size: int = 100) -> float:
+    after, started = None, time.perf_counter()
+    for _ in range(pages):
+        page = service.enumerate(ADMIN, None, size, after)
+        if not page.has_next_page:
+            break
+        after = page.edges[-1].cursor
+    return (time.perf_counter() - started) / pages * 1000
+
+
+def make_service(data_dir: str) -> ArtifactService:
+    settings = Settings(environment="test", data_dir=Path(data_dir))
+    metadata, blobs = build_stores(settings)
+    return ArtifactService(settings, metadata, blobs, SourceReader(None, None))  # type: ignore[arg-type]
+
+
+def bench_enumerate(count: int) -> None:
+    rng = random.Random(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = make_service(tmp)
+        fill(service, count // 10, 0, rng, 0)
+        small = page_times(service)
+        fill(service, count - count // 10, count // 10, rng, 0)
+        large = page_times(service)
+        print(f"enumerate: {small:.2f} ms/page at {count // 10} artifacts, {large:.2f} ms/page at {count}"
+              f" -> ratio {large / small:.2f} (flat is ~1)")
+
+
+def bench_regex(count: int) -> None:
+    rng = random.Random(2)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = make_service(tmp)
+        fill(service, count, 0, rng, 10_000)
+        texts = [(a, n, r) for a, n, r in service._store.iter_search_text(None)]  # the same bytes, in memory
+        rss_before = peak_rss_mb()
+        pattern = "zebra-never-present|quantized adapter benchmark tokenizer gpt"
+        regex = compile_regex(pattern, 512)
+        started = time.perf_counter()
+        bare = sum(1 for _, name, text in texts if regex.search(name) or regex.search(text))
+        bare_s = time.perf_counter() - started
+        started = time.perf_counter()
+        found = service.search_regex(ADMIN, pattern, limit=count)
+        registry_s = time.perf_counter() - started
+        print(f"regex over {count} READMEs of ~10 KB: registry {registry_s * 1000:.0f} ms, bare re2 scan "
+              f"{bare_s * 1000:.0f} ms -> ratio {registry_s / bare_s:.2f} (goal <= 1.5); {len(found)} == {bare} hits")
+        pathological = "(a+)+$|(x|x)*y|" + "(a|aa)*" * 5 + "b"
+        started = time.perf_counter()
+        service.search_regex(ADMIN, pathological, limit=count)
+        patho_s = time.perf_counter() - started
+        print(f"pathological pattern {patho_s * 1000:.0f} ms vs benign {registry_s * 1000:.0f} ms "
+              f"-> ratio {patho_s / registry_s:.2f} (linear time: close to 1)")
+        del texts
+        print(f"peak RSS after enumerate+search of {count} artifacts: {peak_rss_mb():.0f} MB "
+              f"(before the search pass: {rss_before:.0f} MB)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SERVER = """
+import sys, uvicorn
+from registry.settings import Settings
+from schema.app import create_app
+settings = Settings(environment="test", data_dir=sys.argv[1], token_max_uses=10**9)
+uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+
+def bench_rps(seconds: float) -> None:
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", SERVER, tmp, str(port)], cwd=root)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, timeout=30) as http:
+                for _ in range(200):
+                    try:
+                        http.get("/health")
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                settings = Settings()
+                login = http.post("/graphql", json={"query": "mutation($u:String!,$p:String!){authenticate("
+                                                    "username:$u,password:$p){token}}",
+                                                    "variables": {"u": settings.admin_username,
+                                                                  "p": settings.admin_password}}).json()
+                token = login["data"]["authenticate"]["token"]
+                service = make_service(tmp)
+                fill(service, 100, 0, random.Random(3), 1000)
+                headers = {"X-Authorization": f"bearer {token}"}
+                typename = rate(http, {"query": "{ __typename }"}, {}, seconds)
+                query = "query($id: String!) { artifact(id: $id) { name } }"
+                artifact = rate(http, {"query": query, "variables": {"id": "bench-0000042"}}, headers, seconds)
+            print(f"uvicorn on one core: {{ artifact(id) {{ name }} }} {artifact:.0f} req/s, {{ __typename }} "
+                  f"{typename:.0f} req/s -> ratio {artifact / typename:.2f} (goal >= 0.7)")
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def rate(http: httpx.Client, body: dict, headers: dict, seconds: float) -> float:
+    """Requests per second from one keep-alive client (the server, not the client, is the bottleneck here)."""
+    done, deadline = 0, time.perf_counter() + seconds
+    started = time.perf_counter()
+    while time.perf_counter() < deadline:
+        response = http.post("/graphql", json=body, headers=headers)
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--artifacts", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
+        os.sched_setaffinity(0, {1})  # the load generator stays off the server's core
+    bench_enumerate(args.artifacts)
+    bench_regex(args.artifacts)
+    bench_rps(args.seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""GraphQL mutations for company packages: an upload ticket, finalize, and a download link."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from registry.errors import DomainError
+from resolvers import package as packages
+from schema.types import ArtifactNode, UserError
+
+
+@strawberry.type
+class UploadTicket:
+    upload_id: str
+    url: str = strawberry.field(description="Send the zip here: a presigned S3 POST, or this server's PUT URL.")
+    method: str
+    fields: JSON = strawberry.field(description="Form fields to send before the file (presigned POST).")
+    headers: JSON
+    expires_at: datetime
+    max_bytes: float
+
+
+@strawberry.type
+class UploadTicketPayload:
+    ticket: UploadTicket | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class FinalizeUploadPayload:
+    artifact: ArtifactNode | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DownloadLink:
+    url: str = strawberry.field(description="A short-lived presigned URL, or this server's streaming URL.")
+    filename: str
+    sha256: str = strawberry.field(description="Check the downloaded bytes against it.")
+    size: float
+
+
+@strawberry.type
+class DownloadPayload:
+    download: DownloadLink | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class FinalizeUploadInput:
+    upload_id: str
+    sha256: str = strawberry.field(description="Hex sha256 of the uploaded zip, verified before registering.")
+
+
+@strawberry.type
+class PackageMutation:
+    @strawberry.mutation(description="Start uploading a company model packaged as a zip laid out like a hub repo.")
+    async def request_upload(self, info: Info, name: str, size: float | None = None) -> UploadTicketPayload:
+        try:
+            t = await packages.request_upload(info.context, name, None if size is None else int(size))
+        except DomainError as exc:
+            return UploadTicketPayload(errors=[UserError.from_domain(exc)])
+        return UploadTicketPayload(ticket=UploadTicket(
+            upload_id=t.upload_id, url=t.url, method=t.method, fields=cast(JSON, t.fields),
+            headers=cast(JSON, t.headers), expires_at=t.expires_at, max_bytes=t.max_bytes))
+
+    @strawberry.mutation(description="Verify the uploaded zip's hash, read it safely and register the model.")
+    async def finalize_upload(self, info: Info, input: FinalizeUploadInput) -> FinalizeUploadPayload:
+        try:
+            artifact = await packages.finalize_upload(info.context, input.upload_id, input.sha256)
+        except DomainError as exc:
+            return FinalizeUploadPayload(errors=[UserError.from_domain(exc)])
+        return FinalizeUploadPayload(artifact=ArtifactNode.from_domain(artifact))
+
+    @strawberry.mutation(description='A download link for a stored package: part "full", "weights" or "card".')
+    async def request_download(self, info: Info, artifact_id: str, part: str = "full") -> DownloadPayload:
+        try:
+            item = await packages.request_download(info.context, artifact_id, part)
+        except DomainError as exc:
+            return DownloadPayload(errors=[UserError.from_domain(exc)])
+        url = item.url or f"{info.context.base_url}/download/{artifact_id}?part={part}"
+        return DownloadPayload(download=DownloadLink(url=url, filename=item.filename, sha256=item.sha256,
+                                                     size=item.size))

@@ -1,0 +1,101 @@
+"""End to end over real HTTP (uvicorn on 127.0.0.1) and through the Mangum Lambda handler."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from mangum import Mangum
+
+from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME
+from schema.app import create_app
+from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL
+from tests.e2e.lambda_events import http_api_event
+
+INGEST = ("mutation($u: String!, $n: String!, $c: String!, $d: String!) { ingestArtifact(input: {type: MODEL, "
+          "url: $u, name: $n, codeUrl: $c, datasetUrls: [$d]}) { artifact { artifactId name } errors { code } } }")
+LOGIN = "mutation($u: String!, $p: String!) { authenticate(username: $u, password: $p) { token errors { code } } }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(settings):
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def post(http, query, token=None, **variables):
+    headers = {"X-Authorization": f"bearer {token}"} if token else {}
+    response = http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_model_lifecycle_over_http(server):
+    with httpx.Client(base_url=server, timeout=30) as http:
+        assert http.get("/health").json() == {"status": "ok"}
+        token = post(http, LOGIN, u=DEFAULT_ADMIN_USERNAME, p=DEFAULT_ADMIN_PASSWORD)["data"]["authenticate"]["token"]
+        created = post(http, INGEST, token, u=MINILM_URL, c=MINILM_CODE, d=MINILM_DATASET, n="all-MiniLM-L6-v2")
+        artifact = created["data"]["ingestArtifact"]["artifact"]
+        artifact_id = artifact["artifactId"]
+        by_name = post(http, '{ artifactsByName(name: "all-MiniLM-L6-v2") { artifactId } }', token)
+        assert by_name["data"]["artifactsByName"] == [{"artifactId": artifact_id}]
+        by_regex = post(http, '{ searchArtifacts(regex: "(?i)minilm") { artifactId } }', token)
+        assert by_regex["data"]["searchArtifacts"] == [{"artifactId": artifact_id}]
+        by_version = post(http, '{ artifactsByVersion(query: "~1.0.0", name: "all-MiniLM-L6-v2") { artifactId } }',
+                          token)
+        assert by_version["data"]["artifactsByVersion"] == [{"artifactId": artifact_id}]
+        deleted = post(http, 'mutation($id: String!) { deleteArtifact(artifactId: $id) { deletedId } }', token,
+                       id=artifact_id)
+        assert deleted["data"]["deleteArtifact"]["deletedId"] == artifact_id
+        assert post(http, '{ artifactsByName(name: "all-MiniLM-L6-v2") { artifactId } }',
+                    token)["data"]["artifactsByName"] == []
+
+
+def test_concurrent_ingests_get_distinct_ids(server):
+    with httpx.Client(base_url=server, timeout=60) as http:
+        token = post(http, LOGIN, u=DEFAULT_ADMIN_USERNAME, p=DEFAULT_ADMIN_PASSWORD)["data"]["authenticate"]["token"]
+    results: list[dict] = []
+
+    def ingest(i: int) -> None:
+        with httpx.Client(base_url=server, timeout=60) as http:
+            results.append(post(http, INGEST, token, u=MINILM_URL, n=f"copy-{i}", c=MINILM_CODE, d=MINILM_DATASET))
+
+    threads = [threading.Thread(target=ingest, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [r["data"]["ingestArtifact"]["artifact"]["artifactId"] for r in results]
+    assert len(ids) == 6 and len(set(ids)) == 6
+
+
+def test_lambda_handler_answers_api_gateway_events(settings):
+    handler = Mangum(create_app(settings), lifespan="off")
+    health = handler(http_api_event("GET", "/health"), None)
+    assert health["statusCode"] == 200 and json.loads(health["body"]) == {"status": "ok"}
+    login = handler(http_api_event("POST", "/graphql", {"query": LOGIN, "variables": {
+        "u": DEFAULT_ADMIN_USERNAME, "p": DEFAULT_ADMIN_PASSWORD}}), None)
+    token = json.loads(login["body"])["data"]["authenticate"]["token"]
+    me = handler(http_api_event("POST", "/graphql", {"query": "{ me { username } }"},
+                                {"x-authorization": f"bearer {token}"}), None)
+    assert json.loads(me["body"])["data"]["me"]["username"] == DEFAULT_ADMIN_USERNAME

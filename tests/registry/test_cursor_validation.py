@@ -1,0 +1,40 @@
+import pytest
+
+from registry.cursor import Position, decode
+from registry.errors import InvalidInput
+from registry.validation import check_artifact_id, check_name
+
+
+def test_cursor_round_trip():
+    position = Position("abc", 7)
+    assert decode(position.encode(), max_skip=100) == position
+    assert decode(None, max_skip=100) == Position(None, 0)
+
+
+@pytest.mark.parametrize("garbage", ["", "!!!", "bm90IGpzb24", Position("x", 500).encode(), "A" * 5000,
+                                     "eyJjIjogMSwgInMiOiAwfQ", "eyJjIjpudWxsfQ"])
+def test_garbage_cursors_are_invalid_input(garbage):
+    with pytest.raises(InvalidInput):
+        decode(garbage, max_skip=100)
+
+
+@pytest.mark.parametrize("good", ["abc", "A-1", "3847247294", "0c9e8c4e-7f4b-4d6a-9d7f-2b1f2b0c1a2b"])
+def test_good_ids(good):
+    assert check_artifact_id(good) == good
+
+
+@pytest.mark.parametrize("bad", ["", "a b", "a/b", "../x", "a_b", "x" * 129, "é"])
+def test_bad_ids(bad):
+    with pytest.raises(InvalidInput):
+        check_artifact_id(bad)
+
+
+@pytest.mark.parametrize("good", ["bert-base-uncased", "org/name", "a name with spaces", "x" * 512, "~!@#$%^&*()"])
+def test_good_names(good):
+    assert check_name(good, 512) == good
+
+
+@pytest.mark.parametrize("bad", ["", " ", "x" * 10_000, "nul\x00byte", "tab\tname", "naïve"])
+def test_bad_names(bad):
+    with pytest.raises(InvalidInput):
+        check_name(bad, 512)

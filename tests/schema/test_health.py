@@ -1,0 +1,44 @@
+"""Liveness and component health, over GET /health and the health query."""
+
+
+def test_get_health_is_public(client):
+    response = client.get("/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_health_query_reports_components_and_counts(client, gql):
+    for _ in range(3):
+        client.get("/health")
+    health = gql("{ health { status requests errors windowMinutes components { id status latencyMs } } }")
+    data = health["data"]["health"]
+    assert data["status"] == "ok"
+    assert {c["id"] for c in data["components"]} >= {"metadata-store", "blob-store"}
+    assert all(c["status"] == "ok" for c in data["components"])
+    assert data["requests"] >= 4 and data["errors"] == 0 and data["windowMinutes"] == 60
+
+
+def test_health_window_is_bounded(gql):
+    result = gql("{ health(windowMinutes: 2) { status } }")
+    assert result["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+def test_a_failing_store_shows_as_degraded(app, gql, monkeypatch):
+    def down():
+        raise ConnectionError("blob store unreachable")
+
+    monkeypatch.setattr(app.state.registry.blobs, "ping", down)
+    data = gql("{ health { status components { id status detail } } }")["data"]["health"]
+    assert data["status"] == "degraded"
+    blob = next(c for c in data["components"] if c["id"] == "blob-store")
+    assert blob["status"] == "critical" and "unreachable" in blob["detail"]
+
+
+def test_request_counter_windows():
+    from registry.health import RequestCounter
+
+    counter = RequestCounter()
+    counter.record(error=False, now=60 * 100)
+    counter.record(error=True, now=60 * 100 + 5)
+    counter.record(error=False, now=60 * 200)
+    assert counter.totals(60, now=60 * 200) == (1, 0)
+    assert counter.totals(1440, now=60 * 200) == (3, 1)

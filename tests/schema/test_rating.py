@@ -1,0 +1,78 @@
+"""The rating gate at ingest, stored ratings, re-rating and version search through GraphQL."""
+from tests.conftest import MINILM_URL
+from tests.fakehub.seed import MULTI_FORMAT_ID
+from tests.schema.test_artifacts import codes, count_all, ingest, ingested
+
+RATING = ("query($id: String!) { rating(artifactId: $id) { name netScore netScoreLatency evidenceTime "
+          "rampUpTime { score latencySeconds explanation } busFactor { score } license { score explanation } "
+          "reviewedness { score applicable } treeScore { score applicable } "
+          "sizeScore { raspberryPi jetsonNano desktopPc awsServer } } }")
+
+
+def test_a_model_without_linked_code_is_refused_with_its_failing_metrics(gql):
+    payload = ingest(gql, code_url=None)
+    assert payload["artifact"] is None
+    error = payload["errors"][0]
+    assert error["code"] == "DISQUALIFIED"
+    failing = {f["metric"]: f for f in error["details"]["failures"]}
+    assert "bus_factor" in failing and failing["bus_factor"]["value"] < 0.5 and failing["bus_factor"]["reason"]
+    assert count_all(gql) == 0
+
+
+def test_ingested_model_has_a_stored_rating_that_reads_back_identically(gql):
+    artifact = ingested(gql)
+    first = gql(RATING, id=artifact["artifactId"])["data"]["rating"]
+    assert first["name"] == "all-MiniLM-L6-v2"
+    assert 0.5 <= first["netScore"] <= 1 and first["netScoreLatency"] >= 0
+    assert first["license"]["score"] == 1.0 and "Apache" in first["license"]["explanation"]
+    assert first["treeScore"]["applicable"] is False
+    assert set(first["sizeScore"]) == {"raspberryPi", "jetsonNano", "desktopPc", "awsServer"}
+    assert gql(RATING, id=artifact["artifactId"])["data"]["rating"] == first  # a snapshot, not recomputed
+    trail = gql('query($id: String!) { auditTrail(artifactId: $id) { action } }', id=artifact["artifactId"])
+    assert [e["action"] for e in trail["data"]["auditTrail"]] == ["CREATE", "RATE", "RATE"]
+
+
+def test_rating_a_dataset_is_invalid(gql, fake_hub):
+    dataset = ingested(gql, url="https://huggingface.co/datasets/fakehub/tiny-reviews", type_="DATASET",
+                       code_url=None)
+    assert codes(gql(RATING, id=dataset["artifactId"])) == ["INVALID_INPUT"]
+
+
+def test_rerating_gathers_fresh_evidence(gql, fake_hub):
+    artifact = ingested(gql)
+    before = gql(RATING, id=artifact["artifactId"])["data"]["rating"]["evidenceTime"]
+    result = gql('mutation($id: String!) { rateArtifact(artifactId: $id) { rating { netScore evidenceTime } '
+                 'errors { code } } }', id=artifact["artifactId"])["data"]["rateArtifact"]
+    assert result["errors"] == [] and result["rating"]["evidenceTime"] > before
+    assert gql(RATING, id=artifact["artifactId"])["data"]["rating"]["evidenceTime"] == result["rating"]["evidenceTime"]
+
+
+def test_an_update_refused_by_the_gate_keeps_the_previous_version(gql):
+    artifact = ingested(gql)
+    refused = gql("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { name } "
+                  "errors { code details } } }",
+                  i={"artifactId": artifact["artifactId"], "url": f"https://huggingface.co/{MULTI_FORMAT_ID}",
+                     "codeUrl": None, "datasetUrls": []})["data"]["updateArtifact"]
+    assert refused["artifact"] is None and refused["errors"][0]["code"] == "DISQUALIFIED"
+    kept = gql('query($id: String!) { artifact(id: $id) { name sourceUrl } }', id=artifact["artifactId"])
+    assert kept["data"]["artifact"] == {"name": "all-MiniLM-L6-v2", "sourceUrl": MINILM_URL}
+
+
+def test_version_search_uses_git_tags(gql, fake_hub):
+    for repo, tags in (("acme/reviews-a", ["v1.2.0"]), ("acme/reviews-b", ["v1.2.5", "2.0.0"]),
+                       ("acme/reviews-c", ["release"])):
+        fake_hub.add_dataset(repo, {"data.csv": b"a,b\n"}, card="# reviews\n", git_tags=tags)
+        ingested(gql, url=f"https://huggingface.co/datasets/{repo}", type_="DATASET", code_url=None)
+    query = 'query($q: String!) { artifactsByVersion(query: $q) { name version } }'
+
+    def names(q):
+        result = gql(query, q=q)
+        assert "errors" not in result, result
+        return sorted(a["name"] for a in result["data"]["artifactsByVersion"])
+
+    assert names("1.2.0") == ["reviews-a"]
+    assert names("1.0.0") == ["reviews-c"]
+    assert names("~1.2.0") == ["reviews-a"]
+    assert names("^1.0.0") == ["reviews-a", "reviews-c"]
+    assert names("1.0.0-2.0.0") == ["reviews-a", "reviews-b", "reviews-c"]
+    assert codes(gql(query, q="not-a-version")) == ["INVALID_INPUT"]
