@@ -8,7 +8,6 @@ from typing import Any
 
 import re2
 
-from registry import cursor as cursors
 from registry.auth import require
 from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, Permission, User, utcnow
@@ -120,21 +119,12 @@ class ArtifactService:
 
     def enumerate(self, actor: User, types: Iterable[ArtifactType] | None, first: int,
                   after: str | None = None) -> ArtifactPage:
-        """One Relay page of every artifact ("*"), keyset-paged by the store (cost flat in the registry's size)."""
+        """One Relay page of every artifact ("*"): keyset-paged by the store, so a page costs the same whatever
+        the registry's size; each edge's cursor resumes right after it."""
         require(actor, Permission.SEARCH)
-        limit = self._page_size(first)
-        position = cursors.decode(after, self._settings.max_page_size)
-        type_list = list(types) if types else None
-        edges: list[ArtifactEdge] = []
-        store_cursor, skip = position.store_cursor, position.skip
-        while len(edges) < limit:
-            page = self._store.list_artifacts(type_list, store_cursor, skip + limit - len(edges))
-            for index, artifact in enumerate(page.items[skip:], start=skip + 1):
-                edges.append(ArtifactEdge(artifact, cursors.Position(store_cursor, index).encode()))
-            if page.next_cursor is None:
-                return ArtifactPage(edges, False)
-            store_cursor, skip = page.next_cursor, 0
-        return ArtifactPage(edges, True)
+        page = self._store.list_artifacts(list(types) if types else None, after, self._page_size(first))
+        edges = [ArtifactEdge(artifact, self._store.cursor_after(artifact)) for artifact in page.items]
+        return ArtifactPage(edges, page.next_cursor is not None)
 
     def search_regex(self, actor: User, pattern: str, types: Iterable[ArtifactType] | None = None,
                      limit: int | None = None) -> list[Artifact]:

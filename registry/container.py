@@ -11,8 +11,7 @@ from registry.model import User
 from registry.package import PackageService
 from registry.rating import RatingService, registered_parent_scores
 from registry.settings import Settings
-from registry.sourcing import SourceReader
-from scoring.gather import GitHubReader, HubReader
+from registry.sourcing import GitHubClient, HubClient, SourceReader
 from store.ports import BlobStore, MetadataStore
 
 
@@ -21,8 +20,8 @@ class Registry:
     settings: Settings
     metadata: MetadataStore
     blobs: BlobStore
-    hub: HubReader
-    github: GitHubReader
+    hub: HubClient
+    github: GitHubClient
     users: UserService = field(init=False)
     ratings: RatingService = field(init=False)
     artifacts: ArtifactService = field(init=False)
@@ -36,7 +35,9 @@ class Registry:
                                      parent_scores=registered_parent_scores(self.metadata))
         sources = SourceReader(self.hub, self.github)
         self.artifacts = ArtifactService(self.settings, self.metadata, self.blobs, sources, self.ratings)
-        self.health = HealthService(self.metadata, self.blobs, self.settings)
+        self.health = HealthService(self.metadata, self.blobs, self.settings,
+                                    upstreams={"huggingface-hub": ("Hugging Face Hub", self.hub.ping),
+                                               "github-api": ("GitHub API", self.github.ping)})
         self.lineage = LineageService(self.metadata, self.artifacts, self.github)
         self.packages = PackageService(self.settings, self.metadata, self.blobs, self.artifacts)
 

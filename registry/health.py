@@ -56,10 +56,19 @@ class RequestCounter:
 
 
 class HealthService:
-    def __init__(self, store: MetadataStore, blobs: BlobStore, settings: Settings) -> None:
+    """Stores are probed on every report; upstreams (hub, GitHub) at most every `UPSTREAM_TTL` seconds, so a
+    dashboard polling health never turns into traffic to them."""
+
+    UPSTREAM_TTL = 30.0
+
+    def __init__(self, store: MetadataStore, blobs: BlobStore, settings: Settings,
+                 upstreams: dict[str, tuple[str, Callable[[], None]]] | None = None) -> None:
         self._store = store
         self._blobs = blobs
         self._settings = settings
+        self._upstreams = upstreams or {}
+        self._upstream_cache: dict[str, tuple[float, ComponentStatus]] = {}
+        self._cache_lock = threading.Lock()
         self.counter = RequestCounter()
 
     def report(self, window_minutes: int = 60) -> HealthReport:
@@ -67,10 +76,22 @@ class HealthService:
             raise InvalidInput("the window is between 5 and 1440 minutes")
         components = [self._probe("metadata-store", "Metadata store", self._store.ping),
                       self._probe("blob-store", "Blob store", self._blobs.ping)]
+        components += [self._cached_probe(key, name, ping) for key, (name, ping) in self._upstreams.items()]
         requests, errors = self.counter.totals(window_minutes)
+        # Upstreams down degrade the registry (ingest and rating fail) but reads still work.
         status = "ok" if all(c.status == "ok" for c in components) else "degraded"
         return HealthReport(status=status, checked_at=datetime.now(timezone.utc), window_minutes=window_minutes,
                             requests=requests, errors=errors, components=components)
+
+    def _cached_probe(self, component_id: str, display_name: str, ping: Callable[[], None]) -> ComponentStatus:
+        with self._cache_lock:
+            cached = self._upstream_cache.get(component_id)
+        if cached is not None and time.monotonic() - cached[0] < self.UPSTREAM_TTL:
+            return cached[1]
+        status = self._probe(component_id, display_name, ping)
+        with self._cache_lock:
+            self._upstream_cache[component_id] = (time.monotonic(), status)
+        return status
 
     @staticmethod
     def _probe(component_id: str, display_name: str, ping: Callable[[], None]) -> ComponentStatus:

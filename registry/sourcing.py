@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from registry.errors import InvalidInput, NotFound, UpstreamError
 from registry.model import ArtifactType, FileEntry
@@ -19,6 +19,14 @@ _ACCEPTED: dict[ArtifactType, tuple[str, ...]] = {
     ArtifactType.DATASET: ("hf_dataset", "github"),
     ArtifactType.CODE: ("github",),
 }
+
+
+class HubClient(HubReader, Protocol):
+    def ping(self) -> None: ...
+
+
+class GitHubClient(GitHubReader, Protocol):
+    def ping(self) -> None: ...
 
 
 @contextmanager

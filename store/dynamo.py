@@ -38,7 +38,7 @@ from botocore.exceptions import ClientError
 
 from registry.errors import Conflict, NotFound
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
-from store.keyset import check_limit, decode_cursor, merge_page, sort_key, timestamp_key, type_list
+from store.keyset import check_limit, decode_cursor, encode_cursor, merge_page, sort_key, timestamp_key, type_list
 from store.ports import Page
 
 Item = dict[str, dict[str, Any]]
@@ -191,6 +191,9 @@ class DynamoMetadataStore:
         heads = self._query(IndexName="by_type", KeyConditionExpression=condition, ExpressionAttributeValues=values,
                             Limit=count, max_items=count)
         return [(head["sort"]["S"], head) for head in heads]
+
+    def cursor_after(self, artifact: Artifact) -> str:
+        return encode_cursor(sort_key(artifact))
 
     def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str]]:
         for kind in type_list(types):

@@ -52,6 +52,9 @@ class MetadataStore(Protocol):
     def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int) -> Page:
         """READY artifacts in a stable order, `limit` at most, starting after `cursor`."""
 
+    def cursor_after(self, artifact: Artifact) -> str:
+        """The cursor that resumes `list_artifacts` right after `artifact` (a Relay edge's cursor)."""
+
     def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str]]:
         """Stream (id, name, readme) of every READY artifact, in batches, without loading all at once."""
 

@@ -124,6 +124,15 @@ class GitHubSource:
                 self._client.close()
                 self._client = None
 
+    def ping(self, timeout: float = 3.0) -> None:
+        """Raise SourceUnavailable unless the API answers HTTP at all (any status below 500), once, no retries."""
+        try:
+            status = self._http().get(self._api_url, timeout=min(timeout, self._timeout)).status_code
+        except httpx.HTTPError as exc:
+            raise SourceUnavailable(f"cannot reach GitHub ({type(exc).__name__})") from exc
+        if status >= 500:
+            raise SourceUnavailable(f"GitHub answers {status}")
+
     # --- requests -----------------------------------------------------------------------------------------
 
     def _http(self) -> httpx.Client:

@@ -99,6 +99,17 @@ class HubSource:
 
     # --- plumbing -----------------------------------------------------------------------------------------
 
+    def ping(self, timeout: float = 3.0) -> None:
+        """Raise SourceUnavailable unless the hub answers HTTP at all (any status below 500), once, no retries."""
+        from huggingface_hub import get_session
+
+        try:
+            status = get_session().head(self._endpoint + "/", timeout=min(timeout, self._timeout)).status_code
+        except Exception as exc:  # any transport failure means unreachable
+            raise SourceUnavailable(f"cannot reach the hub ({type(exc).__name__})") from exc
+        if status >= 500:
+            raise SourceUnavailable(f"the hub answers {status}")
+
     def _hf_api(self) -> HfApi:
         with self._lock:
             if self._api is None:

@@ -42,3 +42,28 @@ def test_request_counter_windows():
     counter.record(error=False, now=60 * 200)
     assert counter.totals(60, now=60 * 200) == (1, 0)
     assert counter.totals(1440, now=60 * 200) == (3, 1)
+
+
+def test_upstreams_are_probed_and_cached(gql, fake_hub):
+    query = "{ health { status components { id status } } }"
+    data = gql(query)["data"]["health"]
+    statuses = {c["id"]: c["status"] for c in data["components"]}
+    assert statuses["huggingface-hub"] == "ok" and statuses["github-api"] == "ok"
+    probes = len(fake_hub.requests)
+    gql(query)
+    assert len(fake_hub.requests) == probes  # within the cache's lifetime no new upstream traffic
+
+
+def test_an_unreachable_hub_degrades_health(tmp_path, settings):
+    from fastapi.testclient import TestClient
+
+    from schema.app import create_app
+    from tests.conftest import GraphQL
+
+    offline = settings.model_copy(update={"hf_endpoint": "http://127.0.0.1:9", "upstream_timeout_seconds": 1})
+    with TestClient(create_app(offline)) as client:
+        caller = GraphQL(client)
+        caller = caller.as_user(caller.login("ece30861defaultadminuser", settings.admin_password))
+        data = caller("{ health { status components { id status detail } } }")["data"]["health"]
+    hub = next(c for c in data["components"] if c["id"] == "huggingface-hub")
+    assert data["status"] == "degraded" and hub["status"] == "critical" and "reach" in hub["detail"]

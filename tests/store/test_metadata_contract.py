@@ -180,6 +180,13 @@ def test_paging_filters_by_type(metadata, catalogue):
     assert page.next_cursor is None and {a.type for a in page.items} == {CODE} and len(page.items) == 83
 
 
+def test_cursor_after_an_artifact_resumes_right_after_it(metadata, catalogue):
+    page = metadata.list_artifacts([MODEL], None, 10)
+    resumed = metadata.list_artifacts([MODEL], metadata.cursor_after(page.items[3]), 3)
+    assert [a.id for a in resumed.items] == [a.id for a in page.items[4:7]]
+    assert metadata.cursor_after(page.items[-1]) == page.next_cursor
+
+
 def test_an_exact_last_page_ends_the_enumeration(metadata):
     make_ready(metadata, *(artifact(f"e-{n}", minute=n) for n in range(4)))
     first = metadata.list_artifacts(None, None, 2)
