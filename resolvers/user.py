@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from registry.model import Permission, User
-from resolvers.context import RequestScope, call
+from resolvers.context import RequestScope, as_caller, call
 
 
 async def authenticate(scope: RequestScope, username: str, password: str) -> str:
@@ -10,16 +10,16 @@ async def authenticate(scope: RequestScope, username: str, password: str) -> str
 
 
 async def me(scope: RequestScope) -> User:
-    return await scope.user()
+    return await call(scope.caller.get)
 
 
 async def list_users(scope: RequestScope) -> list[User]:
-    return await call(scope.registry.users.list, await scope.user())
+    return await as_caller(scope, scope.registry.users.list)
 
 
 async def register(scope: RequestScope, username: str, password: str, permissions: list[Permission]) -> User:
-    return await call(scope.registry.users.register, await scope.user(), username, password, frozenset(permissions))
+    return await as_caller(scope, scope.registry.users.register, username, password, frozenset(permissions))
 
 
 async def delete(scope: RequestScope, username: str) -> None:
-    await call(scope.registry.users.delete, await scope.user(), username)
+    await as_caller(scope, scope.registry.users.delete, username)

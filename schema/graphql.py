@@ -5,14 +5,14 @@ from collections.abc import Callable
 from functools import partial
 
 import strawberry
-from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, ParserCache,
-                                   QueryDepthLimiter, SchemaExtension, ValidationCache)
+from strawberry.extensions import (AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension,
+                                   ValidationCache)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from registry.settings import Settings
 from schema.errors import DomainErrorCodes, should_mask
-from schema.limits import max_nesting_rule
+from schema.limits import document_limits_rule
 from schema.lineage import LineageQuery
 from schema.mutation import ArtifactMutation
 from schema.package import PackageMutation
@@ -29,12 +29,12 @@ MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """Extensions are passed as factories so no state is shared between concurrent requests."""
+    """Extensions are passed as factories so no state is shared between concurrent requests; the parser and
+    validation caches live at module level in Strawberry and are shared as intended."""
+    limits = document_limits_rule(settings.graphql_max_depth, MAX_TOTAL_NESTING, settings.graphql_max_aliases)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
-        partial(AddValidationRules, [max_nesting_rule(MAX_TOTAL_NESTING)]),
+        partial(AddValidationRules, [limits]),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
         DomainErrorCodes,

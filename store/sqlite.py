@@ -24,7 +24,7 @@ from store.ports import Page
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
     id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
-    sort_key TEXT NOT NULL, source_url TEXT, body TEXT NOT NULL);
+    sort_key TEXT NOT NULL, source_url TEXT, readme TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS artifacts_status_sort ON artifacts (status, sort_key);
 CREATE INDEX IF NOT EXISTS artifacts_status_type_sort ON artifacts (status, type, sort_key);
 CREATE INDEX IF NOT EXISTS artifacts_name ON artifacts (name, status, sort_key);
@@ -97,8 +97,8 @@ class SqliteMetadataStore:
     def create_artifact(self, artifact: Artifact) -> None:
         try:
             with self._transaction() as db:
-                db.execute("INSERT INTO artifacts (id, type, name, status, sort_key, source_url, body) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)", _artifact_row(artifact))
+                db.execute("INSERT INTO artifacts (id, type, name, status, sort_key, source_url, readme, body) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _artifact_row(artifact))
                 _write_parents(db, artifact)
         except sqlite3.IntegrityError:
             raise Conflict(f"artifact {artifact.id!r} already exists") from None
@@ -107,7 +107,7 @@ class SqliteMetadataStore:
         with self._transaction() as db:
             row = _artifact_row(artifact)
             updated = db.execute("UPDATE artifacts SET type = ?, name = ?, status = ?, sort_key = ?, source_url = ?, "
-                                 "body = ? WHERE id = ?", (*row[1:], artifact.id)).rowcount
+                                 "readme = ?, body = ? WHERE id = ?", (*row[1:], artifact.id)).rowcount
             if not updated:
                 raise NotFound(f"no artifact {artifact.id!r}")
             db.execute("DELETE FROM artifact_parents WHERE artifact_id = ?", (artifact.id,))
@@ -186,7 +186,7 @@ class SqliteMetadataStore:
         after = ""
         while True:
             rows = self._db().execute(
-                f"SELECT sort_key, id, name, json_extract(body, '$.readme') FROM artifacts WHERE status = ? "
+                f"SELECT sort_key, id, name, readme FROM artifacts WHERE status = ? "
                 f"AND sort_key > ? AND type IN ({_marks(wanted)}) ORDER BY sort_key LIMIT ?",
                 (_READY, after, *wanted, _SEARCH_BATCH)).fetchall()
             for _, artifact_id, name, readme in rows:
@@ -280,9 +280,11 @@ class SqliteMetadataStore:
         self._db().execute("SELECT 1").fetchone()
 
 
-def _artifact_row(artifact: Artifact) -> tuple[str, str, str, str, str, str | None, str]:
+def _artifact_row(artifact: Artifact) -> tuple[str, str, str, str, str, str | None, str, str]:
+    """The indexed columns, the README in its own column (regex search reads it without parsing the body),
+    and the whole record as JSON."""
     return (artifact.id, artifact.type.value, artifact.name, artifact.status.value, sort_key(artifact),
-            artifact.source_url, artifact.model_dump_json())
+            artifact.source_url, artifact.readme, artifact.model_dump_json())
 
 
 def _write_parents(db: sqlite3.Connection, artifact: Artifact) -> None:

@@ -72,3 +72,22 @@ def test_graphiql_is_served_in_development_only(tmp_path, fake_hub, settings):
         assert page.status_code == 200 and "graphiql" in page.text.lower()
     with TestClient(create_app(settings)) as test:
         assert test.get("/graphql", headers={"accept": "text/html"}).status_code != 200
+
+
+def test_depth_limit_outside_introspection(gql):
+    deep = "{ me " + "{ a " * 13 + "{ b }" + " }" * 13 + " }"
+    result = gql(deep)
+    assert result["data"] is None
+    assert any("exceeds maximum operation depth of 12" in m for m in messages(result))
+
+
+def test_validation_is_cached_across_requests(gql):
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache = _get_validate_cache(512)
+    query = "{ me { username isAdmin } }"
+    gql(query)
+    hits = cache.cache_info().hits
+    gql(query)
+    gql(query)
+    assert cache.cache_info().hits == hits + 2
