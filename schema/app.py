@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
 
+import rest
 from registry.container import Registry
 from registry.errors import DomainError
 from registry.settings import Settings
@@ -42,10 +43,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                                                      graphql_ide=ide, allow_queries_via_get=False)
     app.include_router(graphql, prefix="/graphql")
     app.include_router(transfer.router)
-
-    @app.get("/health", include_in_schema=False)
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    rest.install(app)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:

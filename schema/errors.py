@@ -1,12 +1,24 @@
 """Domain errors in GraphQL: user errors inside mutation payloads; coded top-level errors in queries."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from registry.errors import DomainError
+from schema.types import UserError
+
+P = TypeVar("P")
+
+
+async def payload(cls: type[P], work: Callable[[], Awaitable[dict[str, Any]]]) -> P:
+    """A mutation's payload: `work()`'s fields, or its expected failure as `errors` (faults propagate, masked)."""
+    try:
+        return cls(**await work())
+    except DomainError as exc:
+        return cls(errors=[UserError.from_domain(exc)])  # type: ignore[call-arg]
 
 
 def should_mask(error: GraphQLError) -> bool:

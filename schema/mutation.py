@@ -1,27 +1,14 @@
 """The Mutation root: one mutation per action, each returning a payload with typed user errors."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import strawberry
 from strawberry.types import Info
 
-from registry.errors import DomainError
 from registry.rating import Links
 from resolvers import artifact as artifacts
 from resolvers import user as users
+from schema.errors import payload
 from schema.types import ArtifactNode, ArtifactType, Permission, User, UserError
-
-P = TypeVar("P")
-
-
-async def _payload(cls: type[P], work: Callable[[], Awaitable[dict[str, object]]]) -> P:
-    """Expected failures become `errors` in the payload; anything else is a fault and propagates (masked)."""
-    try:
-        return cls(**await work())
-    except DomainError as exc:
-        return cls(errors=[UserError.from_domain(exc)])  # type: ignore[call-arg]
 
 
 @strawberry.type
@@ -85,7 +72,7 @@ class ArtifactMutation:
     async def authenticate(self, info: Info, username: str, password: str) -> AuthenticatePayload:
         async def work() -> dict[str, object]:
             return {"token": await users.authenticate(info.context, username, password)}
-        return await _payload(AuthenticatePayload, work)
+        return await payload(AuthenticatePayload, work)
 
     @strawberry.mutation(description="Ingest a Hugging Face model/dataset or a GitHub repository by URL.")
     async def ingest_artifact(self, info: Info, input: IngestArtifactInput) -> ArtifactPayload:
@@ -93,7 +80,7 @@ class ArtifactMutation:
             links = Links(input.code_url, tuple(input.dataset_urls or ()))
             a = await artifacts.ingest(info.context, input.type, input.url, input.name, links)
             return {"artifact": ArtifactNode.from_domain(a)}
-        return await _payload(ArtifactPayload, work)
+        return await payload(ArtifactPayload, work)
 
     @strawberry.mutation(description="Replace an artifact's source and re-ingest it (ratings gate models).")
     async def update_artifact(self, info: Info, input: UpdateArtifactInput) -> ArtifactPayload:
@@ -102,31 +89,31 @@ class ArtifactMutation:
                 input.code_url, tuple(input.dataset_urls or ()))
             a = await artifacts.update(info.context, input.artifact_id, input.url, input.name, links)
             return {"artifact": ArtifactNode.from_domain(a)}
-        return await _payload(ArtifactPayload, work)
+        return await payload(ArtifactPayload, work)
 
     @strawberry.mutation(description="Delete an artifact, its rating and its stored package.")
     async def delete_artifact(self, info: Info, artifact_id: str) -> DeletePayload:
         async def work() -> dict[str, object]:
             return {"deleted_id": (await artifacts.delete(info.context, artifact_id)).id}
-        return await _payload(DeletePayload, work)
+        return await payload(DeletePayload, work)
 
     @strawberry.mutation(description="Empty the registry, keeping only the default admin (admins only).")
     async def reset_registry(self, info: Info) -> ResetPayload:
         async def work() -> dict[str, object]:
             await artifacts.reset(info.context)
             return {"ok": True}
-        return await _payload(ResetPayload, work)
+        return await payload(ResetPayload, work)
 
     @strawberry.mutation(description="Create a user (admins only).")
     async def register_user(self, info: Info, input: RegisterUserInput) -> UserPayload:
         async def work() -> dict[str, object]:
             u = await users.register(info.context, input.username, input.password, list(input.permissions))
             return {"user": User.from_domain(u)}
-        return await _payload(UserPayload, work)
+        return await payload(UserPayload, work)
 
     @strawberry.mutation(description="Delete a user: admins delete anyone, users themselves.")
     async def delete_user(self, info: Info, username: str) -> DeletePayload:
         async def work() -> dict[str, object]:
             await users.delete(info.context, username)
             return {"deleted_id": username}
-        return await _payload(DeletePayload, work)
+        return await payload(DeletePayload, work)

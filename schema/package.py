@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from registry.errors import DomainError
 from resolvers import package as packages
+from schema.errors import payload
 from schema.types import ArtifactNode, UserError
 
 
@@ -60,28 +60,24 @@ class FinalizeUploadInput:
 class PackageMutation:
     @strawberry.mutation(description="Start uploading a company model packaged as a zip laid out like a hub repo.")
     async def request_upload(self, info: Info, name: str, size: float | None = None) -> UploadTicketPayload:
-        try:
+        async def work() -> dict[str, object]:
             t = await packages.request_upload(info.context, name, None if size is None else int(size))
-        except DomainError as exc:
-            return UploadTicketPayload(errors=[UserError.from_domain(exc)])
-        return UploadTicketPayload(ticket=UploadTicket(
-            upload_id=t.upload_id, url=t.url, method=t.method, fields=cast(JSON, t.fields),
-            headers=cast(JSON, t.headers), expires_at=t.expires_at, max_bytes=t.max_bytes))
+            return {"ticket": UploadTicket(upload_id=t.upload_id, url=t.url, method=t.method,
+                                           fields=cast(JSON, t.fields), headers=cast(JSON, t.headers),
+                                           expires_at=t.expires_at, max_bytes=t.max_bytes)}
+        return await payload(UploadTicketPayload, work)
 
     @strawberry.mutation(description="Verify the uploaded zip's hash, read it safely and register the model.")
     async def finalize_upload(self, info: Info, input: FinalizeUploadInput) -> FinalizeUploadPayload:
-        try:
+        async def work() -> dict[str, object]:
             artifact = await packages.finalize_upload(info.context, input.upload_id, input.sha256)
-        except DomainError as exc:
-            return FinalizeUploadPayload(errors=[UserError.from_domain(exc)])
-        return FinalizeUploadPayload(artifact=ArtifactNode.from_domain(artifact))
+            return {"artifact": ArtifactNode.from_domain(artifact)}
+        return await payload(FinalizeUploadPayload, work)
 
     @strawberry.mutation(description='A download link for a stored package: part "full", "weights" or "card".')
     async def request_download(self, info: Info, artifact_id: str, part: str = "full") -> DownloadPayload:
-        try:
+        async def work() -> dict[str, object]:
             item = await packages.request_download(info.context, artifact_id, part)
-        except DomainError as exc:
-            return DownloadPayload(errors=[UserError.from_domain(exc)])
-        url = item.url or f"{info.context.base_url}/download/{artifact_id}?part={part}"
-        return DownloadPayload(download=DownloadLink(url=url, filename=item.filename, sha256=item.sha256,
-                                                     size=item.size))
+            url = item.url or f"{info.context.base_url}/download/{artifact_id}?part={part}"
+            return {"download": DownloadLink(url=url, filename=item.filename, sha256=item.sha256, size=item.size)}
+        return await payload(DownloadPayload, work)

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from registry.errors import DomainError
 from resolvers import rating as ratings
+from schema.errors import payload
 from schema.types import UserError
 from scoring import rating as scoring
 
@@ -88,7 +88,6 @@ class RatingQuery:
 class RatingMutation:
     @strawberry.mutation(description="Gather fresh evidence and store a new rating for a model.")
     async def rate_artifact(self, info: Info, artifact_id: str) -> RatingPayload:
-        try:
-            return RatingPayload(rating=Rating.from_domain(await ratings.rerate(info.context, artifact_id)))
-        except DomainError as exc:
-            return RatingPayload(errors=[UserError.from_domain(exc)])
+        async def work() -> dict[str, object]:
+            return {"rating": Rating.from_domain(await ratings.rerate(info.context, artifact_id))}
+        return await payload(RatingPayload, work)
