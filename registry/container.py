@@ -39,7 +39,7 @@ class Registry:
                                     upstreams={"huggingface-hub": ("Hugging Face Hub", self.hub.ping),
                                                "github-api": ("GitHub API", self.github.ping)})
         self.lineage = LineageService(self.metadata, self.artifacts, self.github)
-        self.packages = PackageService(self.settings, self.metadata, self.blobs, self.artifacts)
+        self.packages = PackageService(self.settings, self.metadata, self.blobs, self.artifacts, self.hub)
 
     def reset(self, actor: User) -> None:
         """An empty registry holding only the default admin."""

@@ -54,6 +54,12 @@ class RequestCounter:
             rows = [b for b in self._buckets if b[0] >= first]
         return sum(b[1] for b in rows), sum(b[2] for b in rows)
 
+    def minutes(self, window_minutes: int, now: float | None = None) -> dict[int, tuple[int, int]]:
+        """{minute since the epoch: (requests, errors)} of the minutes in the window that saw requests."""
+        first = int((now or time.time()) // 60) - window_minutes + 1
+        with self._lock:
+            return {b[0]: (b[1], b[2]) for b in self._buckets if b[0] >= first}
+
 
 class HealthService:
     """Stores are probed on every report; upstreams (hub, GitHub) at most every `UPSTREAM_TTL` seconds, so a

@@ -18,19 +18,22 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 import re2
 
 from registry.artifacts import ArtifactService, new_id
 from registry.auth import require
-from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
+from registry.errors import Conflict, InvalidInput, NotFound, TooLarge, UpstreamError
 from registry.model import Artifact, ArtifactType, AuditAction, FileEntry, Permission, Upload, User, utcnow
 from registry.settings import Settings
+from registry.sourcing import upstream_errors
 from registry.validation import check_name
 from registry.version import DEFAULT_VERSION, version_from_tags
 from registry.zipsafe import ZipEntry, ZipManifest, inspect_zip
 from scoring.sources.hub import parse_front_matter
+from scoring.sources.types import SourceRef
+from scoring.sources.url import parse_source_url
 from store.ports import BlobStore, MetadataStore, as_utc, blob_key, part_key, staging_key
 
 PARTS = ("full", "weights", "card")
@@ -44,6 +47,10 @@ _SHA256 = re2.compile(r"^[0-9a-f]{64}$")
 _FILENAME_UNSAFE = re2.compile(r"[^A-Za-z0-9._-]+")
 _CHUNK = 1 << 20
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files always make the same part (same sha256)
+
+
+class HubFiles(Protocol):
+    def iter_file(self, ref: SourceRef, path: str) -> Iterator[bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -78,11 +85,13 @@ class _Written:
 
 
 class PackageService:
-    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore, artifacts: ArtifactService) -> None:
+    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore, artifacts: ArtifactService,
+                 hub: HubFiles | None = None) -> None:
         self._settings = settings
         self._store = store
         self._blobs = blobs
         self._artifacts = artifacts
+        self._hub = hub
 
     # upload ----------------------------------------------------------------------------------------------------
     def request_upload(self, actor: User, name: str, size: int | None, base_url: str) -> UploadTicket:
@@ -143,19 +152,19 @@ class PackageService:
 
     # download --------------------------------------------------------------------------------------------------
     def download(self, actor: User, artifact_id: str, part: str = "full") -> Download:
-        """The stored zip of an uploaded model, whole ("full") or one part ("weights", "card"); audited."""
+        """The stored zip of a model, whole ("full") or one part ("weights", "card"); audited. A hub artifact
+        is mirrored into the registry on its first download."""
         require(actor, Permission.DOWNLOAD)
         if part not in PARTS:
             raise InvalidInput(f"part must be one of {', '.join(PARTS)}")
         artifact = self._artifacts.get(actor, artifact_id, Permission.DOWNLOAD)
         if artifact.package_sha256 is None:
-            where = f" from {artifact.source_url}" if artifact.source_url else ""
-            raise NotFound(f"the package of {artifact.name!r} is not stored in the registry: it was ingested{where}"
-                           " and only its metadata is kept")
-        sha = artifact.package_sha256 if part == "full" else artifact.parts.get(part)
+            artifact = self._mirror(artifact)
+        package = cast(str, artifact.package_sha256)
+        sha = package if part == "full" else artifact.parts.get(part)
         if sha is None:
             raise NotFound(f"the package of {artifact.name!r} has no {part} files")
-        key = blob_key(sha) if part == "full" else part_key(artifact.package_sha256, part)
+        key = blob_key(sha) if part == "full" else part_key(package, part)
         size = self._blobs.size(key)
         if size is None:
             raise NotFound(f"the stored {part} zip of {artifact.name!r} is missing")
@@ -167,6 +176,61 @@ class PackageService:
     def open_range(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Bytes [start, end] (inclusive) of a stored zip, for a server that streams downloads itself."""
         return self._blobs.open_read(key, start, end)
+
+    # mirroring -------------------------------------------------------------------------------------------------
+    def _mirror(self, artifact: Artifact) -> Artifact:
+        """The first download of a hub artifact copies its files, at the commit ingest recorded, into a stored
+        package: streamed to disk, each file's sha256 checked against the hub's LFS hash, then stored like an
+        upload. Ingest itself never downloads weights."""
+        ref = self._hub_ref(artifact)
+        if artifact.size_bytes > self._settings.max_upload_bytes:
+            raise TooLarge(f"{artifact.name!r} is {artifact.size_bytes} bytes; packages are capped at "
+                           f"{self._settings.max_upload_bytes}")
+        with tempfile.TemporaryDirectory(prefix="mirror-") as workdir:
+            package = os.path.join(workdir, "package.zip")
+            with upstream_errors():
+                self._write_mirror(ref, artifact.files, package)
+            sha = _file_sha256(package)
+            settings = self._settings
+            manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
+                                   max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
+            written = _Written()
+            self._put(blob_key(sha), package, written)  # an identical concurrent mirror is fine: same bytes
+            parts = self._store_parts(package, manifest, workdir, written, sha)
+        mirrored = artifact.model_copy(update={"package_sha256": sha, "parts": parts, "metadata": {
+            **artifact.metadata, "pickle_findings": [f.as_dict() for f in manifest.pickle_findings]}})
+        self._store.replace_artifact(mirrored)
+        return mirrored
+
+    def _hub_ref(self, artifact: Artifact) -> SourceRef:
+        source = artifact.source_url
+        with upstream_errors():
+            ref = parse_source_url(source) if source else None
+        if self._hub is None or ref is None or ref.kind == "github":
+            where = f" from {source}" if source else ""
+            raise NotFound(f"the package of {artifact.name!r} is not stored in the registry: it was ingested{where}"
+                           " and only its metadata is kept")
+        commit = artifact.metadata.get("sha")
+        return ref.model_copy(update={"revision": commit}) if isinstance(commit, str) and commit else ref
+
+    def _write_mirror(self, ref: SourceRef, files: list[FileEntry], target: str) -> None:
+        assert self._hub is not None
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for entry in sorted(files, key=lambda f: f.path):
+                info = zipfile.ZipInfo(entry.path, date_time=_ZIP_EPOCH)
+                info.external_attr = 0o644 << 16
+                info.file_size = entry.size
+                digest, size = hashlib.sha256(), 0
+                with archive.open(info, "w", force_zip64=entry.size > 2**31) as writer:
+                    for chunk in self._hub.iter_file(ref, entry.path):
+                        size += len(chunk)
+                        if size > entry.size:
+                            raise UpstreamError(f"{entry.path} is larger on the hub than ingest recorded")
+                        digest.update(chunk)
+                        writer.write(chunk)
+                if size != entry.size or (entry.sha256 and digest.hexdigest() != entry.sha256):
+                    raise UpstreamError(f"{entry.path} on the hub does not match what ingest recorded "
+                                        "(size or sha256); re-ingest the artifact")
 
     # internals -------------------------------------------------------------------------------------------------
     def _live_upload(self, upload_id: str) -> Upload:

@@ -53,11 +53,11 @@ def small_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(**{**values, **overrides})
 
 
-def build_services(settings: Settings, metadata: Any, blobs: Any) -> Services:
+def build_services(settings: Settings, metadata: Any, blobs: Any, hub: Any = None) -> Services:
     upstream: Any = NoUpstream()
     artifacts = ArtifactService(settings, metadata, blobs, SourceReader(upstream, upstream))
     return Services(settings=settings, metadata=metadata, blobs=blobs, users=UserService(metadata, settings),
-                    artifacts=artifacts, packages=PackageService(settings, metadata, blobs, artifacts))
+                    artifacts=artifacts, packages=PackageService(settings, metadata, blobs, artifacts, hub))
 
 
 @pytest.fixture(params=["memory", "local"])

@@ -26,6 +26,11 @@ class MemoryMetadata:
             raise Conflict("exists")
         self.artifacts[artifact.id] = artifact.model_copy(deep=True)
 
+    def replace_artifact(self, artifact: Artifact) -> None:
+        if artifact.id not in self.artifacts:
+            raise NotFound(artifact.id)
+        self.artifacts[artifact.id] = artifact.model_copy(deep=True)
+
     def mark_ready(self, artifact_id: str) -> None:
         self.artifacts[artifact_id].status = ArtifactStatus.READY
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge
-from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, Upload, utcnow
+from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, FileEntry, Upload, utcnow
 from store.ports import blob_key, package_keys, part_key, staging_key
-from tests.package.conftest import OTHER, READER, UPLOADER, Services
+from tests.package.conftest import OTHER, READER, UPLOADER, Services, build_services, small_settings
+from tests.package.fakes import MemoryBlobs, MemoryMetadata
 from tests.package.zips import EVIL_PICKLE, build_zip, hf_files
 
 BASE = "http://testserver"
@@ -58,7 +59,6 @@ def test_ticket_for_the_embedded_store(services):
 
 def test_ticket_prefers_the_public_url(tmp_path):
     from tests.package.conftest import build_services, small_settings
-    from tests.package.fakes import MemoryBlobs, MemoryMetadata
 
     services = build_services(small_settings(tmp_path, public_url="https://registry.example"), MemoryMetadata(),
                               MemoryBlobs())
@@ -127,11 +127,12 @@ def test_ranges_of_a_stored_package(services, tmp_path):
     assert b"".join(services.packages.open_range(item.key, len(data) - 5)) == data[-5:]
 
 
-def test_identical_parts_are_stored_once(services, tmp_path):
+def test_parts_are_deterministic_and_owned_by_their_package(services, tmp_path):
     first = upload(services, zip_bytes(tmp_path, hf_files()), name="one")
     second = upload(services, zip_bytes(tmp_path, hf_files(**{"extra.py": b"x = 1\n"})), name="two")
     assert first.package_sha256 != second.package_sha256
     assert first.parts == second.parts  # same weights and card files: byte-identical part zips
+    assert set(package_keys(first)).isdisjoint(package_keys(second))  # deleting one never touches the other
 
 
 def test_presigned_download(s3_like, tmp_path):
@@ -151,6 +152,52 @@ def test_download_refusals(services, tmp_path):
         services.packages.download(READER, artifact.id)
     with pytest.raises(NotFound):
         services.packages.download(UPLOADER, "no-such-artifact")
+
+
+class StubHub:
+    """Serves fixed bytes per path, as the hub's resolve endpoint would."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+        self.reads: list[tuple[str | None, str]] = []
+
+    def iter_file(self, ref, path):
+        self.reads.append((ref.revision, path))
+        data = self.files[path]
+        yield data[:2]
+        yield data[2:]
+
+
+def hub_artifact(services, files: dict[str, bytes]) -> Artifact:
+    entries = [FileEntry(path=p, size=len(d), sha256=sha(d)) for p, d in files.items()]
+    artifact = Artifact(id="hub-1", type=ArtifactType.MODEL, name="org/model", files=entries,
+                        source_url="https://huggingface.co/org/model", metadata={"sha": "c0ffee"})
+    services.artifacts.store_new(UPLOADER, artifact)
+    return artifact
+
+
+def test_a_hub_artifact_is_mirrored_at_its_recorded_commit(tmp_path):
+    files = {"README.md": b"# model", "config.json": b"{}", "model.safetensors": b"weights!"}
+    hub = StubHub(files)
+    base = build_services(small_settings(tmp_path), MemoryMetadata(), MemoryBlobs())
+    services = build_services(base.settings, base.metadata, base.blobs, hub=hub)
+    artifact = hub_artifact(services, files)
+    item = services.packages.download(UPLOADER, artifact.id, "weights")
+    with zipfile.ZipFile(io.BytesIO(b"".join(services.packages.open_range(item.key)))) as archive:
+        assert archive.read("model.safetensors") == b"weights!"
+    assert {revision for revision, _ in hub.reads} == {"c0ffee"}
+    services.packages.download(UPLOADER, artifact.id, "full")
+    assert len(hub.reads) == 3  # mirrored once
+
+
+def test_a_mirror_whose_bytes_differ_from_the_manifest_is_refused(tmp_path):
+    base = build_services(small_settings(tmp_path), MemoryMetadata(), MemoryBlobs())
+    services = build_services(base.settings, base.metadata, base.blobs,
+                              hub=StubHub({"model.safetensors": b"tampered"}))
+    artifact = hub_artifact(services, {"model.safetensors": b"weights!"})
+    with pytest.raises(UpstreamError, match="does not match"):
+        services.packages.download(UPLOADER, artifact.id)
+    assert services.metadata.get_artifact(artifact.id).package_sha256 is None
 
 
 def test_ingested_artifacts_have_no_stored_package(services):

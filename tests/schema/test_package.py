@@ -100,3 +100,39 @@ def test_deleting_an_uploaded_model_removes_its_blobs(app, gql, tmp_path):
     assert len(keys) == 3 and all(app.state.registry.blobs.exists(k) for k in keys)
     gql('mutation($id: String!) { deleteArtifact(artifactId: $id) { deletedId } }', id=artifact_id)
     assert not any(app.state.registry.blobs.exists(k) for k in keys)
+
+
+def test_a_hub_model_is_mirrored_on_its_first_download(gql, fake_hub):
+    from tests.fakehub.seed import WEIGHT_SIZE
+    from tests.schema.test_artifacts import ingested
+
+    artifact = ingested(gql)
+    weights_sha = {f["path"]: f["sha256"] for f in artifact["files"]}["model.safetensors"]
+    before = fake_hub.count(r"/resolve/.*model\.safetensors$")
+    link = gql(DOWNLOAD, id=artifact["artifactId"], p="weights")["data"]["requestDownload"]
+    assert link["errors"] == [], link
+    assert fake_hub.count(r"/resolve/.*model\.safetensors$") == before + 1  # fetched once, at the first download
+    archive = zipfile.ZipFile(io.BytesIO(fetch(gql, link["download"]["url"]).content))
+    with archive.open("model.safetensors") as weights:
+        data = weights.read()
+    assert len(data) == WEIGHT_SIZE and hashlib.sha256(data).hexdigest() == weights_sha
+    again = gql(DOWNLOAD, id=artifact["artifactId"], p="full")["data"]["requestDownload"]
+    assert again["errors"] == [] and fake_hub.count(r"/resolve/.*model\.safetensors$") == before + 1
+
+
+def test_the_mirror_reads_the_commit_ingest_recorded(gql, fake_hub):
+    from tests.schema.test_artifacts import ingested
+
+    fake_hub.add_dataset("acme/changing", {"data.csv": b"a,b\n1,2\n"}, card="# changing\n")
+    artifact = ingested(gql, url="https://huggingface.co/datasets/acme/changing", type_="DATASET")
+    fake_hub.add_dataset("acme/changing", {"data.csv": b"a,b\n1,3\n"}, card="# changing\n")  # a new commit
+    refused = gql(DOWNLOAD, id=artifact["artifactId"], p="full")["data"]["requestDownload"]
+    assert refused["download"] is None and refused["errors"][0]["code"] == "NOT_FOUND"  # that commit is gone
+
+
+def test_code_from_github_has_no_package(gql, fake_hub):
+    from tests.schema.test_artifacts import ingested
+
+    code = ingested(gql, url="https://github.com/UKPLab/sentence-transformers", type_="CODE")
+    refused = gql(DOWNLOAD, id=code["artifactId"], p="full")["data"]["requestDownload"]
+    assert refused["errors"][0]["code"] == "NOT_FOUND" and "only its metadata" in refused["errors"][0]["message"]
