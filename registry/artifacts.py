@@ -1,6 +1,8 @@
 """Artifact operations: ingest, read, enumerate, search, update, delete, reset. Every door calls these."""
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,15 +50,22 @@ class ArtifactService:
                links: Links = Links()) -> Artifact:
         """Read the upstream repository's metadata, rate a model at the gate, then store it (ready last).
 
-        A refused model raises Disqualified and stores nothing."""
+        The same source under the same name and type is registered once (Conflict), also under concurrent
+        ingests: the store's claim on that identity is taken first and given back if anything fails. A refused
+        model raises Disqualified and stores nothing."""
         require(actor, Permission.UPLOAD)
         ref = parse_for_type(url, artifact_type)
         final_name = check_name(name, self._settings.max_name_length) if name is not None else ref.name
-        if any(a.source_url == ref.canonical_url for a in self._store.find_by_name(final_name, [artifact_type])):
+        identity = source_identity(artifact_type, final_name, ref.canonical_url)
+        if not self._store.claim(identity):
             raise Conflict(f"{artifact_type.value} {final_name!r} from {ref.canonical_url} is already registered")
-        snapshot, assessment = self._read(ref, artifact_type, links)
-        artifact = self._from_snapshot(new_id(), artifact_type, final_name, snapshot, actor.username, links)
-        self._store_new(artifact, assessment.stored_form() if assessment else None)
+        try:
+            snapshot, assessment = self._read(ref, artifact_type, links)
+            artifact = self._from_snapshot(new_id(), artifact_type, final_name, snapshot, actor.username, links)
+            self._store_new(artifact, assessment.stored_form() if assessment else None)
+        except BaseException:
+            self._store.release(identity)
+            raise
         self._audit(actor, artifact, AuditAction.CREATE)
         return artifact
 
@@ -77,13 +86,23 @@ class ArtifactService:
         if links is None:  # keep the links the model was rated with
             stored = self._store.get_rating(current.id)
             links = stored_links(stored) if stored else Links()
-        snapshot, assessment = self._read(ref, current.type, links)
-        updated = self._from_snapshot(current.id, current.type, final_name, snapshot, current.created_by, links)
-        updated.created_at = current.created_at
-        updated.status = ArtifactStatus.READY
-        self._store.replace_artifact(updated)
+        old_identity, identity = identity_of(current), source_identity(current.type, final_name, ref.canonical_url)
+        if identity != old_identity and not self._store.claim(identity):
+            raise Conflict(f"{current.type.value} {final_name!r} from {ref.canonical_url} is already registered")
+        try:
+            snapshot, assessment = self._read(ref, current.type, links)
+            updated = self._from_snapshot(current.id, current.type, final_name, snapshot, current.created_by, links)
+            updated.created_at = current.created_at
+            updated.status = ArtifactStatus.READY
+            self._store.replace_artifact(updated)
+        except BaseException:
+            if identity != old_identity:
+                self._store.release(identity)
+            raise
         if assessment is not None:
             self._store.put_rating(updated.id, assessment.stored_form())
+        if old_identity is not None and identity != old_identity:
+            self._store.release(old_identity)
         self._delete_blobs(current, keep=updated)
         self._audit(actor, updated, AuditAction.UPDATE)
         return updated
@@ -94,6 +113,9 @@ class ArtifactService:
         if artifact.created_by != actor.username and not actor.is_admin:
             require(actor, Permission.ADMIN)
         self._store.delete_artifact(artifact.id)
+        identity = identity_of(artifact)
+        if identity is not None:
+            self._store.release(identity)
         self._delete_blobs(artifact)
         return artifact
 
@@ -268,6 +290,17 @@ class ArtifactService:
         self._store.append_audit(AuditEntry(artifact_id=artifact.id, artifact_type=artifact.type,
                                             artifact_name=artifact.name, username=actor.username,
                                             is_admin=actor.is_admin, action=action))
+
+
+def source_identity(artifact_type: ArtifactType, name: str, source_url: str) -> str:
+    """The claim key of "this source, under this name, as this type" (hashed: names may be long)."""
+    raw = json.dumps([artifact_type.value, name, source_url])
+    return "source:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def identity_of(artifact: Artifact) -> str | None:
+    """The claim an ingested artifact holds; uploaded packages hold none (their sha256 keeps them unique)."""
+    return source_identity(artifact.type, artifact.name, artifact.source_url) if artifact.source_url else None
 
 
 def new_id() -> str:

@@ -277,6 +277,19 @@ class DynamoMetadataStore:
                      uses=int(item["uses"]["N"]))
 
     # uploads ---------------------------------------------------------------------------------------------------
+    def claim(self, key: str) -> bool:
+        try:
+            self._db.put_item(TableName=self.table, Item=_claim_key(key),
+                              ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release(self, key: str) -> None:
+        self._db.delete_item(TableName=self.table, Key=_claim_key(key))
+
     def put_upload(self, upload: Upload) -> None:
         self._db.put_item(TableName=self.table, Item={**_upload_key(upload.id), "body": _s(upload.model_dump_json())})
 
@@ -429,6 +442,10 @@ def _user_key(username: str) -> Item:
 
 def _token_key(token_hash: str) -> Item:
     return {"pk": _s(f"T#{token_hash}"), "sk": _s("T")}
+
+
+def _claim_key(key: str) -> Item:
+    return {"pk": _s(f"C#{key}"), "sk": _s(_HEAD)}
 
 
 def _upload_key(upload_id: str) -> Item:

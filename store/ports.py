@@ -63,6 +63,14 @@ class MetadataStore(Protocol):
 
     def count_artifacts(self) -> int: ...
 
+    # claims ----------------------------------------------------------------------------------------------------
+    def claim(self, key: str) -> bool:
+        """Atomically take `key` (e.g. "this source, under this name and type"); False when it is already taken.
+        This is what makes "already exists" (409) hold under concurrent creation."""
+
+    def release(self, key: str) -> None:
+        """Give `key` up; a key nobody holds is not an error."""
+
     # ratings ---------------------------------------------------------------------------------------------------
     def put_rating(self, artifact_id: str, rating: dict[str, Any]) -> None: ...
 

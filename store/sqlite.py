@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS artifact_parents (
     parent_url TEXT NOT NULL, artifact_id TEXT NOT NULL, PRIMARY KEY (parent_url, artifact_id));
 CREATE INDEX IF NOT EXISTS artifact_parents_artifact ON artifact_parents (artifact_id);
 CREATE TABLE IF NOT EXISTS ratings (artifact_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, issued_at TEXT NOT NULL, uses INTEGER NOT NULL);
@@ -42,7 +43,7 @@ CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, artifact_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_artifact ON audit (artifact_id, at, seq);
 """
-_TABLES = ("artifacts", "artifact_parents", "ratings", "users", "tokens", "uploads", "audit")
+_TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit")
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
@@ -247,6 +248,13 @@ class SqliteMetadataStore:
         if row is None:
             return None
         return Token(token_hash=row[0], username=row[1], issued_at=row[2], uses=row[3])
+
+    # claims ----------------------------------------------------------------------------------------------------
+    def claim(self, key: str) -> bool:
+        return self._db().execute("INSERT INTO claims (key) VALUES (?) ON CONFLICT DO NOTHING", (key,)).rowcount == 1
+
+    def release(self, key: str) -> None:
+        self._db().execute("DELETE FROM claims WHERE key = ?", (key,))
 
     # uploads ---------------------------------------------------------------------------------------------------
     def put_upload(self, upload: Upload) -> None:

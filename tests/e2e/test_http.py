@@ -99,3 +99,22 @@ def test_lambda_handler_answers_api_gateway_events(settings):
     me = handler(http_api_event("POST", "/graphql", {"query": "{ me { username } }"},
                                 {"x-authorization": f"bearer {token}"}), None)
     assert json.loads(me["body"])["data"]["me"]["username"] == DEFAULT_ADMIN_USERNAME
+
+
+def test_concurrent_ingests_of_the_same_source_register_it_once(server):
+    with httpx.Client(base_url=server, timeout=60) as http:
+        token = post(http, LOGIN, u=DEFAULT_ADMIN_USERNAME, p=DEFAULT_ADMIN_PASSWORD)["data"]["authenticate"]["token"]
+    results: list[dict] = []
+
+    def ingest() -> None:
+        with httpx.Client(base_url=server, timeout=60) as http:
+            results.append(post(http, INGEST, token, u=MINILM_URL, n="same", c=MINILM_CODE, d=MINILM_DATASET))
+
+    threads = [threading.Thread(target=ingest) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    payloads = [r["data"]["ingestArtifact"] for r in results]
+    assert sum(p["artifact"] is not None for p in payloads) == 1
+    assert sorted(e["code"] for p in payloads for e in p["errors"]) == ["CONFLICT"] * 4
