@@ -9,6 +9,7 @@ from registry.health import HealthService
 from registry.lineage import LineageService
 from registry.model import User
 from registry.package import PackageService
+from registry.query import ArtifactQueries
 from registry.rating import RatingService, registered_parent_scores
 from registry.settings import Settings
 from registry.sourcing import GitHubClient, HubClient, SourceReader
@@ -28,6 +29,7 @@ class Registry:
     health: HealthService = field(init=False)
     lineage: LineageService = field(init=False)
     packages: PackageService = field(init=False)
+    queries: ArtifactQueries = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserService(self.metadata, self.settings)
@@ -39,6 +41,7 @@ class Registry:
                                     upstreams={"huggingface-hub": ("Hugging Face Hub", self.hub.ping),
                                                "github-api": ("GitHub API", self.github.ping)})
         self.lineage = LineageService(self.metadata, self.artifacts, self.github)
+        self.queries = ArtifactQueries(self.artifacts, self.settings.max_page_size)
         self.packages = PackageService(self.settings, self.metadata, self.blobs, self.artifacts, self.hub)
 
     def reset(self, actor: User) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from registry.container import Registry
-from registry.query import ArtifactQueries
 from rest.errors import validation_error
 from rest.routes import router
 from schema.middleware import BodyLimit
@@ -16,11 +14,7 @@ BODY_PATHS = ("/artifact", "/authenticate")  # "/artifact" covers "/artifacts" t
 
 
 def install(app: FastAPI) -> None:
-    """Add the REST routes, the query service they use and 400 for validation errors to `app`.
-
-    Needs `app.state.registry` (the app factory sets it first)."""
-    registry: Registry = app.state.registry
-    app.state.artifact_queries = ArtifactQueries(registry.artifacts, registry.settings.max_page_size)
+    """Add the REST routes and 400 for validation errors to `app` (whose `state.registry` the factory sets)."""
     app.include_router(router)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, paths=BODY_PATHS)

@@ -17,10 +17,8 @@ Decisions the spec leaves open:
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -33,6 +31,7 @@ from registry.model import ArtifactType, AuditEntry, User as DomainUser
 from registry.query import ArtifactQueries, NameQuery
 from registry.rating import Links
 from registry.timeline import request_timeline
+from resolvers.context import call
 from rest.errors import AUTHENTICATE, CREATE, SpecRoute
 from rest.models import (ARTIFACT_ID_PATTERN, Artifact, ArtifactAuditEntry, ArtifactCostEntry, ArtifactData,
                          ArtifactDataRequest, ArtifactLineageEdge, ArtifactLineageGraph, ArtifactLineageNode,
@@ -43,14 +42,8 @@ from rest.models import (ARTIFACT_ID_PATTERN, Artifact, ArtifactAuditEntry, Arti
 # The extended tracks this registry delivers (the spec's enum strings).
 DELIVERED_TRACKS: list[Track] = ["Access control track"]
 
-T = TypeVar("T")
 ArtifactId = Annotated[str, Path(pattern=ARTIFACT_ID_PATTERN, max_length=128)]
 router = APIRouter(route_class=SpecRoute)
-
-
-async def call(fn: Callable[..., T], *args: object) -> T:
-    """Run a blocking service call in a worker thread so the event loop keeps serving."""
-    return await to_thread.run_sync(fn, *args)
 
 
 def registry_of(request: Request) -> Registry:
@@ -59,8 +52,7 @@ def registry_of(request: Request) -> Registry:
 
 
 def queries_of(request: Request) -> ArtifactQueries:
-    queries: ArtifactQueries = request.app.state.artifact_queries
-    return queries
+    return registry_of(request).queries
 
 
 async def caller(request: Request) -> DomainUser:
