@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings
 from schema.app import create_app
 
-pytest_plugins = ["tests.fakehub.fixture"]
+pytest_plugins = ["tests.fakehub.fixture", "tests.aws_fixtures"]
 
 MINILM_URL = "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2"
 # MiniLM's card links no code and names datasets the fake hub doesn't hold: ingest links one of each.
