@@ -76,3 +76,15 @@ def test_version_search_uses_git_tags(gql, fake_hub):
     assert names("^1.0.0") == ["reviews-a", "reviews-c"]
     assert names("1.0.0-2.0.0") == ["reviews-a", "reviews-b", "reviews-c"]
     assert codes(gql(query, q="not-a-version")) == ["INVALID_INPUT"]
+
+
+def test_the_stored_evidence_recomputes_the_stored_rating(app, gql):
+    artifact = ingested(gql)
+    registry = app.state.registry
+    stored = registry.metadata.get_rating(artifact["artifactId"])
+    again = registry.ratings.recompute(stored)
+    original = stored["rating"]
+    assert again.net_score == original["net_score"]
+    for name, metric in again.scalar_metrics().items():
+        assert (metric.score, metric.explanation) == (original[name]["score"], original[name]["explanation"]), name
+    assert again.size_score.device_scores() == {d: original["size_score"][d] for d in again.size_score.device_scores()}
