@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from picklescan.scanner import SafetyLevel, scan_bytes
 
 from registry.errors import InvalidInput
 
@@ -288,7 +287,10 @@ class _EntryReader:
         return ZipEntry(path=path, archive_name=info.filename, size=size, sha256=digest.hexdigest())
 
     def _scan(self, spool: IO[bytes], path: str) -> PickleFinding:
-        """picklescan lists the imports a pickle would perform by disassembling it; it never loads it."""
+        """picklescan lists the imports a pickle would perform by disassembling it; it never loads it.
+        (Imported here, not at module import: it pulls in tarfile and more, which a cold start doesn't need.)"""
+        from picklescan.scanner import SafetyLevel, scan_bytes
+
         nested_problem = _nested_zip_problem(spool, self._limits)
         if nested_problem:
             raise InvalidInput(f"entry {path!r} is an archive that cannot be scanned safely: {nested_problem}")
@@ -297,7 +299,7 @@ class _EntryReader:
             result = scan_bytes(spool, path, extension if extension in PICKLE_EXTENSIONS else None)
         except Exception as exc:  # picklescan raises bare Exceptions on malformed input; record, don't crash
             return PickleFinding(path=path, error=f"picklescan could not read the file: {exc}")
-        by_level: dict[SafetyLevel, list[str]] = {level: [] for level in SafetyLevel}
+        by_level: dict[Any, list[str]] = {level: [] for level in SafetyLevel}
         for found in result.globals:
             by_level[found.safety].append(f"{found.module}.{found.name}")
         return PickleFinding(path=path, dangerous=sorted(set(by_level[SafetyLevel.Dangerous])),

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from license_expression import OR, LicenseExpression, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
+from license_expression import OR, LicenseExpression, LicenseSymbol, LicenseWithExceptionSymbol
 
-from scoring.license import FAMILY_SCORES, LicenseFamily, normalize_license
+from scoring.license import FAMILY_SCORES, LicenseFamily, normalize_license, spdx_licensing
 
 MAX_ALTERNATIVES = 64  # expansion cap: an expression with more alternatives is not assessed
 
@@ -83,8 +83,6 @@ COPYLEFT_PATHS: dict[str, frozenset[str]] = {
 PERMISSIVE_EXCLUSIONS: dict[str, frozenset[str]] = {
     "Apache-2.0": frozenset({"GPL-2.0-only"}),
 }
-
-_LICENSING = get_spdx_licensing()
 
 
 @dataclass(frozen=True)
@@ -201,7 +199,7 @@ def _alternatives(expression: str) -> list[tuple[str, ...]] | None:
     """The expression's alternatives (disjunctive normal form), each the sorted keys that all apply.
 
     `expression` is normalize_license's output, so it parses."""
-    return _expand(_LICENSING.parse(expression))
+    return _expand(spdx_licensing().parse(expression))
 
 
 def _expand(node: LicenseExpression) -> list[tuple[str, ...]] | None:

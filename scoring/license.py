@@ -9,6 +9,7 @@ Public API: `normalize_license(raw) -> NormalizedLicense`, `license_score(normal
 """
 from __future__ import annotations
 
+import functools
 from enum import Enum
 
 from license_expression import (
@@ -156,7 +157,10 @@ class NormalizedLicense(BaseModel):
         return license_score(self)
 
 
-_LICENSING: Licensing = get_spdx_licensing()
+@functools.cache
+def spdx_licensing() -> Licensing:
+    """The SPDX license index, built on first use (building it costs ~20 ms: not at import, for cold starts)."""
+    return get_spdx_licensing()
 
 
 def license_score(normalized: NormalizedLicense) -> float:
@@ -175,13 +179,13 @@ def normalize_license(raw: str | None, *, link: str | None = None) -> Normalized
         return NormalizedLicense(raw=raw, expression=None, keys=[], unknown_keys=[], family=LicenseFamily.UNKNOWN)
     text = _ALIASES.get(" ".join(text.lower().split()), text)
     try:
-        parsed = _LICENSING.parse(text)
+        parsed = spdx_licensing().parse(text)
     except ExpressionError:
         parsed = None
     if parsed is None:
         return NormalizedLicense(raw=raw, expression=None, keys=[], unknown_keys=[text],
                                  family=LicenseFamily.UNKNOWN)
-    keys = [symbol.key for symbol in _LICENSING.license_symbols(parsed) if not symbol.is_exception]
+    keys = [symbol.key for symbol in spdx_licensing().license_symbols(parsed) if not symbol.is_exception]
     family = _expression_family(parsed)
     if family is LicenseFamily.CUSTOM_UNLINKED and link:
         family = LicenseFamily.CUSTOM_LINKED

@@ -14,7 +14,6 @@ from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 
 from scoring.errors import InvalidSourceURL, SourceError, SourceNotFound, SourceRateLimited, SourceUnavailable
 from scoring.sources.retry import build_retrying
@@ -296,6 +295,8 @@ def parse_front_matter(card: str) -> tuple[dict[str, Any], str | None]:
     except StopIteration:
         return {}, "front matter is not closed by '---'"
     block = "\n".join(lines[1:end])
+    import yaml  # here, not at module import: a cold start reads no cards
+
     if len(block) > FRONT_MATTER_CAP:
         return {}, f"front matter larger than {FRONT_MATTER_CAP} characters"
     try:
