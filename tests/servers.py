@@ -192,3 +192,24 @@ def unavailable_s3() -> Iterator[S3Endpoint]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def uvicorn_server(app: Any, port: int | None = None) -> Iterator[str]:
+    """The ASGI `app` served by uvicorn on 127.0.0.1 in a background thread; yields its base URL."""
+    import uvicorn
+
+    port = port or free_port()
+    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)

@@ -2,45 +2,27 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 from mangum import Mangum
 
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME
 from schema.app import create_app
 from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL
 from tests.e2e.lambda_events import http_api_event
+from tests.servers import uvicorn_server
 
 INGEST = ("mutation($u: String!, $n: String!, $c: String!, $d: String!) { ingestArtifact(input: {type: MODEL, "
           "url: $u, name: $n, codeUrl: $c, datasetUrls: [$d]}) { artifact { artifactId name } errors { code } } }")
 LOGIN = "mutation($u: String!, $p: String!) { authenticate(username: $u, password: $p) { token errors { code } } }"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(settings):
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with uvicorn_server(create_app(settings)) as url:
+        yield url
 
 
 def post(http, query, token=None, **variables):

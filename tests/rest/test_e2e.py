@@ -5,40 +5,27 @@ rate concurrently, cost, lineage, license check, delete, reset.  Every response 
 """
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 
 from schema.app import create_app
 from tests.conftest import MINILM_URL
 from tests.rest.conftest import CODE_URL, DATASET_URL, add_linked_model, login
 from tests.rest.spec import SpecClient
+from tests.servers import free_port, uvicorn_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def server(settings) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     app = create_app(settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}", "max_page_size": 5}))
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with uvicorn_server(app, port) as url:
+        yield url
 
 
 @pytest.fixture
