@@ -6,10 +6,7 @@ from strawberry.types import Info
 
 from registry import lineage
 from resolvers import lineage as resolve
-from schema.types import ArtifactType
-
-LineageDirection = strawberry.enum(lineage.LineageDirection, name="LineageDirection",
-                                   description="Which relatives of the artifact the lineage graph walks.")
+from schema.types import ArtifactType, LineageDirection
 
 
 @strawberry.type

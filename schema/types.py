@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from operator import attrgetter
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -14,10 +14,18 @@ from strawberry.types import Info
 from registry import model
 from registry.errors import DomainError
 from registry.health import ComponentStatus, HealthReport
+from registry.lineage import DEFAULT_DEPTH as DEFAULT_LINEAGE_DEPTH
+from registry.lineage import LineageDirection as LineageWalk
+
+if TYPE_CHECKING:
+    from schema.lineage import LineageGraph
+    from schema.rating import Rating
 
 ArtifactType = strawberry.enum(model.ArtifactType, name="ArtifactType", description="Artifact category.")
 Permission = strawberry.enum(model.Permission, name="Permission")
 AuditAction = strawberry.enum(model.AuditAction, name="AuditAction")
+LineageDirection = strawberry.enum(LineageWalk, name="LineageDirection",
+                                   description="Which relatives of the artifact the lineage graph walks.")
 
 
 @strawberry.type
@@ -44,6 +52,24 @@ class ArtifactNode(relay.Node):
     @strawberry.field(description="The registry's id, matching ^[a-zA-Z0-9-]+$ (the REST API's artifact id).")
     def artifact_id(self) -> str:
         return self.key
+
+    @strawberry.field(description="A model's stored rating (null for datasets and code); reading it is audited.")
+    async def rating(self, info: Info) -> Annotated["Rating", strawberry.lazy("schema.rating")] | None:
+        from resolvers import rating as ratings
+        from schema.rating import Rating
+
+        if self.type is not model.ArtifactType.MODEL:
+            return None
+        return Rating.from_domain(await ratings.stored(info.context, self.key))
+
+    @strawberry.field(description="This artifact's lineage graph (as Query.lineage).")
+    async def lineage(self, info: Info, depth: int = DEFAULT_LINEAGE_DEPTH,
+                      direction: LineageDirection = LineageWalk.BOTH,  # type: ignore[valid-type]
+                      ) -> Annotated["LineageGraph", strawberry.lazy("schema.lineage")]:
+        from resolvers import lineage as lineages
+        from schema.lineage import LineageGraph
+
+        return LineageGraph.from_domain(await lineages.graph(info.context, self.key, depth, direction))
 
     @classmethod
     def from_domain(cls, a: model.Artifact) -> "ArtifactNode":

@@ -88,3 +88,16 @@ def test_the_stored_evidence_recomputes_the_stored_rating(app, gql):
     for name, metric in again.scalar_metrics().items():
         assert (metric.score, metric.explanation) == (original[name]["score"], original[name]["explanation"]), name
     assert again.size_score.device_scores() == {d: original["size_score"][d] for d in again.size_score.device_scores()}
+
+
+def test_an_artifact_carries_its_rating_and_lineage(gql, fake_hub):
+    model = ingested(gql)
+    dataset = ingested(gql, url="https://huggingface.co/datasets/fakehub/tiny-reviews", type_="DATASET")
+    query = ("query($id: String!) { artifact(id: $id) { rating { netScore } lineage(depth: 1) { rootId "
+             "nodes { artifactId external } edges { from to relation } } } }")
+    read = gql(query, id=model["artifactId"])["data"]["artifact"]
+    assert read["rating"]["netScore"] >= 0.5
+    assert read["lineage"]["rootId"] == model["artifactId"]
+    linked = {e["from"]: e["relation"] for e in read["lineage"]["edges"]}
+    assert linked[dataset["artifactId"]] == "fine_tuning_dataset"  # the dataset ingest linked, now registered
+    assert gql(query, id=dataset["artifactId"])["data"]["artifact"]["rating"] is None
