@@ -13,8 +13,8 @@ import re2
 from registry.auth import require
 from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, Permission, User, utcnow
-from registry.settings import Settings
 from registry.rating import Assessment, Links, RatingService, stored_links, stored_rating
+from registry.settings import Settings
 from registry.sourcing import SourceReader, SourceSnapshot, parse_for_type
 from registry.validation import check_artifact_id, check_name
 from registry.version import matches, parse_version_query
@@ -186,7 +186,7 @@ class ArtifactService:
         artifact = self._rated_model(artifact_id)
         stored = self._store.get_rating(artifact.id)
         if stored is None:
-            raise NotFound(f"model {artifact_id!r} has no rating (uploaded packages are rated on request)")
+            raise NotFound(f"model {artifact_id!r} has no rating: uploaded packages have no hub evidence to rate")
         self._audit(actor, artifact, AuditAction.RATE)
         return stored_rating(stored)
 
