@@ -297,6 +297,12 @@ class PackageService:
         return False
 
 
+def download_url(base_url: str, artifact_id: str, part: str = "full") -> str:
+    """This server's streaming download link (GET /download/{id}, schema/transfer.py)."""
+    suffix = "" if part == "full" else f"?part={part}"
+    return f"{base_url.rstrip('/')}/download/{artifact_id}{suffix}"
+
+
 # helpers ----------------------------------------------------------------------------------------------------------
 def _extension(path: str) -> str:
     return os.path.splitext(path)[1].lower()

@@ -28,6 +28,7 @@ from registry.health import ComponentStatus, HealthReport
 from registry.lineage import LineageGraph
 from registry.model import Artifact as DomainArtifact
 from registry.model import ArtifactType, AuditEntry, User as DomainUser
+from registry.package import download_url
 from registry.query import ArtifactQueries, NameQuery
 from registry.rating import Links
 from registry.timeline import request_timeline
@@ -71,9 +72,9 @@ def metadata_of(artifact: DomainArtifact) -> ArtifactMetadata:
 
 
 def envelope(artifact: DomainArtifact, request: Request) -> Artifact:
-    download_url = f"{base_url(request)}/download/{artifact.id}"
-    return Artifact(metadata=metadata_of(artifact),
-                    data=ArtifactData(url=artifact.source_url or download_url, download_url=download_url))
+    link = download_url(base_url(request), artifact.id)
+    return Artifact(metadata=metadata_of(artifact), data=ArtifactData(url=artifact.source_url or link,
+                                                                      download_url=link))
 
 
 def audit_entry(entry: AuditEntry) -> ArtifactAuditEntry:

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from registry.package import download_url
 from resolvers import package as packages
 from schema.errors import payload
 from schema.types import ArtifactNode, UserError
@@ -78,6 +79,6 @@ class PackageMutation:
     async def request_download(self, info: Info, artifact_id: str, part: str = "full") -> DownloadPayload:
         async def work() -> dict[str, object]:
             item = await packages.request_download(info.context, artifact_id, part)
-            url = item.url or f"{info.context.base_url}/download/{artifact_id}?part={part}"
+            url = item.url or download_url(info.context.base_url, artifact_id, part)
             return {"download": DownloadLink(url=url, filename=item.filename, sha256=item.sha256, size=item.size)}
         return await payload(DownloadPayload, work)
