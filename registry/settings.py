@@ -60,6 +60,10 @@ class Settings(BaseSettings):
             raise ValueError("REGISTRY_PUBLIC_URL must be set in production")
         return self
 
+    def base_url(self, request_base_url: str) -> str:
+        """Where clients reach this server: the configured public URL, else the URL the request came to."""
+        return (self.public_url or request_base_url).rstrip("/")
+
     @property
     def is_development(self) -> bool:
         return self.environment == "development"

@@ -63,7 +63,7 @@ async def caller(request: Request) -> DomainUser:
 
 
 def base_url(request: Request) -> str:
-    return (registry_of(request).settings.public_url or str(request.base_url)).rstrip("/")
+    return registry_of(request).settings.base_url(str(request.base_url))
 
 
 # mapping domain records to the spec's models ---------------------------------------------------------------------

@@ -19,8 +19,7 @@ class RequestContext(BaseContext):
     @property
     def base_url(self) -> str:
         """Where clients reach this server (for upload and download links)."""
-        configured = self.registry.settings.public_url
-        return (configured or str(self.request.base_url) if self.request else configured).rstrip("/")
+        return self.registry.settings.base_url(str(self.request.base_url) if self.request else "")
 
     async def _load_artifacts(self, ids: list[str]) -> list[Artifact | None]:
         found = await as_caller(self, self.registry.artifacts.get_many, ids)
