@@ -49,16 +49,45 @@ class RequestCounter:
             self._buckets[-1][2] += int(error)
 
     def totals(self, window_minutes: int, now: float | None = None) -> tuple[int, int]:
-        first = int((now or time.time()) // 60) - window_minutes + 1
-        with self._lock:
-            rows = [b for b in self._buckets if b[0] >= first]
-        return sum(b[1] for b in rows), sum(b[2] for b in rows)
+        """(requests, errors) over the window."""
+        rows = self.minutes(window_minutes, now).values()
+        return sum(r[0] for r in rows), sum(r[1] for r in rows)
 
     def minutes(self, window_minutes: int, now: float | None = None) -> dict[int, tuple[int, int]]:
         """{minute since the epoch: (requests, errors)} of the minutes in the window that saw requests."""
         first = int((now or time.time()) // 60) - window_minutes + 1
         with self._lock:
             return {b[0]: (b[1], b[2]) for b in self._buckets if b[0] >= first}
+
+
+MAX_BUCKETS = 60
+
+
+@dataclass(frozen=True)
+class TimelineBucket:
+    start: datetime  # UTC, start of the bucket
+    minutes: int
+    requests: int
+    errors: int
+
+
+def request_timeline(counter: RequestCounter, window_minutes: int, now: float | None = None,
+                     max_buckets: int = MAX_BUCKETS) -> list[TimelineBucket]:
+    """The window split into equal buckets of whole minutes (a 1440-minute window: 60 of 24 minutes), oldest
+    first; the oldest bucket is shorter when the width does not divide the window."""
+    moment = now if now is not None else time.time()
+    current = int(moment // 60)
+    counts = counter.minutes(window_minutes, moment)
+    width = max(1, -(-window_minutes // max_buckets))
+    buckets: list[TimelineBucket] = []
+    last, first = current, current - window_minutes + 1
+    while last >= first:
+        span = min(width, last - first + 1)
+        rows = [counts.get(minute, (0, 0)) for minute in range(last - span + 1, last + 1)]
+        start = datetime.fromtimestamp((last - span + 1) * 60, tz=timezone.utc)
+        buckets.append(TimelineBucket(start, span, sum(r[0] for r in rows), sum(r[1] for r in rows)))
+        last -= span
+    return buckets[::-1]
 
 
 class HealthService:
@@ -88,6 +117,10 @@ class HealthService:
         status = "ok" if all(c.status == "ok" for c in components) else "degraded"
         return HealthReport(status=status, checked_at=datetime.now(timezone.utc), window_minutes=window_minutes,
                             requests=requests, errors=errors, components=components)
+
+    def timeline(self, window_minutes: int) -> list[TimelineBucket]:
+        """The window's request and error counts in at most MAX_BUCKETS buckets, oldest first."""
+        return request_timeline(self.counter, window_minutes)
 
     def _cached_probe(self, component_id: str, display_name: str, ping: Callable[[], None]) -> ComponentStatus:
         with self._cache_lock:

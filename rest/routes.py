@@ -31,7 +31,6 @@ from registry.model import ArtifactType, AuditEntry, User as DomainUser
 from registry.package import download_url
 from registry.query import ArtifactQueries, NameQuery
 from registry.rating import Links
-from registry.timeline import request_timeline
 from resolvers.context import call
 from rest.errors import AUTHENTICATE, CREATE, SpecRoute
 from rest.models import (ARTIFACT_ID_PATTERN, Artifact, ArtifactAuditEntry, ArtifactCostEntry, ArtifactData,
@@ -118,7 +117,7 @@ def api_detail(report: HealthReport, request: Request, include_timeline: bool) -
     timeline = None
     if include_timeline:
         timeline = [HealthTimelineEntry(bucket=b.start, value=b.requests, unit=f"requests per {b.minutes} min")
-                    for b in request_timeline(registry_of(request).health.counter, report.window_minutes)]
+                    for b in registry_of(request).health.timeline(report.window_minutes)]
     return HealthComponentDetail(id="api", display_name="Registry API", status="ok", observed_at=report.checked_at,
                                  description="GraphQL and REST requests served by this instance",
                                  metrics={"requests": float(report.requests), "server_errors": float(report.errors)},

@@ -11,7 +11,7 @@ from registry.errors import InvalidInput, NotFound, TooLarge
 from registry.health import RequestCounter
 from registry.model import Artifact, ArtifactType
 from registry.query import ArtifactQueries, NameQuery
-from registry.timeline import request_timeline
+from registry.health import request_timeline
 
 MODEL, DATASET, CODE = ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE
 
