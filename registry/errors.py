@@ -15,6 +15,10 @@ class DomainError(Exception):
         self.message = message
         self.details = details
 
+    def body(self) -> dict[str, Any]:
+        """The JSON every HTTP door answers with: {"detail", "code"} and the details when there are any."""
+        return {"detail": self.message, "code": self.code, **({"details": self.details} if self.details else {})}
+
 
 class InvalidInput(DomainError):
     code = "INVALID_INPUT"

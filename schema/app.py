@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status)
 
     app.add_middleware(RequestCounting, counter=registry.health.counter)
     app.add_middleware(BodyLimit, max_bytes=settings.graphql_max_body_bytes, paths=("/graphql",))

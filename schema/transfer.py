@@ -106,9 +106,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 
 def error_response(exc: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The app's error shape ({"detail", "code"}) for errors raised inside these routes."""
-    body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
-    return JSONResponse(body, status_code=exc.status, headers=headers)
+    """The app's error shape for errors raised inside these streaming routes."""
+    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
 def _content_length(request: Request) -> int | None:
