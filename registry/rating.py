@@ -5,7 +5,7 @@ from exactly what was recorded and get the same scores and explanations.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +113,3 @@ def registered_parent_scores(store: MetadataStore) -> ParentScores:
         return result
 
     return scores
-
-
-def links_from(code_url: str | None, dataset_urls: Sequence[str] | None) -> Links:
-    return Links(code_url or None, tuple(u for u in (dataset_urls or ()) if u)).checked()

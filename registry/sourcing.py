@@ -61,10 +61,6 @@ class SourceSnapshot:
         self.repo = repo
 
     @property
-    def default_name(self) -> str:
-        return self.ref.name
-
-    @property
     def readme(self) -> str:
         return self.repo.card_text if isinstance(self.repo, HubRepo) else self.repo.readme
 
