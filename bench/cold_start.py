@@ -1,6 +1,6 @@
 """Lambda cold-start figures: what importing the handler costs beyond its frameworks, the zip's size, and memory.
 
-- Import time of `schema.lambda_handler` (app built at import) as a ratio to importing fastapi + strawberry +
+- Import time of `app.lambda_handler` (app built at import) as a ratio to importing fastapi + strawberry +
   mangum alone: each in a fresh interpreter, interleaved in the same run, median of several repetitions after
   one warm-up pair (so both sides read cached bytecode, as Lambda does with the .pyc files the zip ships).
 - The deployment zip's zipped and unzipped size (build it with `./run package`).
@@ -28,7 +28,7 @@ MEMORY_PROBE = """
 import json, psutil
 process = psutil.Process()
 before = process.memory_info().rss
-from schema.lambda_handler import handler
+from app.lambda_handler import handler
 after_import = process.memory_info().rss
 from tests.e2e.lambda_events import http_api_event
 response = handler(http_api_event("GET", "/health"), None)
@@ -68,18 +68,18 @@ def import_seconds(modules: str, env: dict[str, str], package_dir: Path | None =
 def import_times(repetitions: int, env: dict[str, str],
                  package_dir: Path | None = None) -> tuple[list[float], list[float]]:
     """(handler, frameworks) import times, interleaved so drift in machine load hits both alike."""
-    import_seconds("schema.lambda_handler", env, package_dir)  # warm-up: writes bytecode caches
+    import_seconds("app.lambda_handler", env, package_dir)  # warm-up: writes bytecode caches
     import_seconds("fastapi, strawberry, mangum", env, package_dir)
     handler, frameworks = [], []
     for _ in range(repetitions):
-        handler.append(import_seconds("schema.lambda_handler", env, package_dir))
+        handler.append(import_seconds("app.lambda_handler", env, package_dir))
         frameworks.append(import_seconds("fastapi, strawberry, mangum", env, package_dir))
     return handler, frameworks
 
 
 def report_imports(label: str, handler: list[float], frameworks: list[float]) -> None:
     handler_median, frameworks_median = statistics.median(handler), statistics.median(frameworks)
-    print(f"  {label}: import schema.lambda_handler {handler_median * 1000:.1f} ms, fastapi + strawberry + mangum "
+    print(f"  {label}: import app.lambda_handler {handler_median * 1000:.1f} ms, fastapi + strawberry + mangum "
           f"{frameworks_median * 1000:.1f} ms -> ratio {handler_median / frameworks_median:.2f} (goal <= 1.2)")
 
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.model import Permission, User  # noqa: E402
 from registry.settings import Settings  # noqa: E402
-from schema.app import build_registry  # noqa: E402
+from app.factory import build_registry  # noqa: E402
 
 UPLOADER = User(username="bench", password_hash="-", permissions=frozenset(Permission))
 CHUNK = 1 << 20

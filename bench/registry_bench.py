@@ -68,7 +68,8 @@ def page_times(service: ArtifactService, pages: int = 10, size: int = 100) -> fl
 def make_service(data_dir: str) -> ArtifactService:
     settings = Settings(environment="test", data_dir=Path(data_dir))
     metadata, blobs = build_stores(settings)
-    return ArtifactService(settings, metadata, blobs, SourceReader(None, None))  # type: ignore[arg-type]
+    return ArtifactService(settings, metadata, metadata, metadata, metadata, blobs,  # type: ignore[arg-type]
+                           SourceReader(None, None))
 
 
 def bench_enumerate(count: int) -> None:
@@ -120,7 +121,7 @@ def free_port() -> int:
 SERVER = """
 import sys, uvicorn
 from registry.settings import Settings
-from schema.app import create_app
+from app.factory import create_app
 settings = Settings(environment="test", data_dir=sys.argv[1], token_max_uses=10**9)
 uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 """
@@ -142,7 +143,7 @@ def bench_rps(seconds: float) -> None:
                         time.sleep(0.1)
                 settings = Settings()
                 login = http.post("/graphql", json={"query": "mutation($u:String!,$p:String!){authenticate("
-                                                    "username:$u,password:$p){token}}",
+                                                    "input:{username:$u,password:$p}){token}}",
                                                     "variables": {"u": settings.admin_username,
                                                                   "p": settings.admin_password}}).json()
                 token = login["data"]["authenticate"]["token"]

@@ -1,18 +1,25 @@
-"""Artifact operations: ingest, read, enumerate, search, update, delete, reset. Every door calls these."""
+"""Artifact operations: ingest, read, enumerate, search, update, delete. Every door calls these (through the
+use cases in resolvers/).
+
+Every list a client pages through (enumeration, name, regex and version matches) is a `Connection` in sort-key
+order with exact cursors (registry.paging); the REST door's unpaged lists use the same scans.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import re2
 
+from registry import events
 from registry.auth import require
-from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
+from registry.errors import Conflict, Disqualified, InvalidInput, NotFound, TooLarge
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, Permission, User, utcnow
+from registry.paging import Connection, Edge, cursor_of, page_after, sort_key
+from registry.ports import ArtifactStore, AuditStore, BlobStore, ClaimStore, RatingStore, package_keys
 from registry.rating import Assessment, Links, RatingService, stored_links, stored_rating
 from registry.settings import Settings
 from registry.sourcing import SourceReader, SourceSnapshot, parse_for_type
@@ -21,26 +28,17 @@ from registry.version import matches, parse_version_query
 from scoring.lineage import declared_parent_urls
 from scoring.rating import Rating
 from scoring.sources.types import SourceRef
-from store.ports import BlobStore, MetadataStore, package_keys
-
-
-@dataclass(frozen=True)
-class ArtifactEdge:
-    artifact: Artifact
-    cursor: str
-
-
-@dataclass(frozen=True)
-class ArtifactPage:
-    edges: list[ArtifactEdge]
-    has_next_page: bool
 
 
 class ArtifactService:
-    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore, sources: SourceReader,
+    def __init__(self, settings: Settings, artifacts: ArtifactStore, ratings: RatingStore, claims: ClaimStore,
+                 audit: AuditStore, blobs: BlobStore, sources: SourceReader,
                  rater: RatingService | None = None) -> None:
         self._settings = settings
-        self._store = store
+        self._artifacts = artifacts
+        self._ratings = ratings
+        self._claims = claims
+        self._audit_log = audit
         self._blobs = blobs
         self._sources = sources
         self._rater = rater
@@ -57,16 +55,23 @@ class ArtifactService:
         ref = parse_for_type(url, artifact_type)
         final_name = check_name(name, self._settings.max_name_length) if name is not None else ref.name
         identity = source_identity(artifact_type, final_name, ref.canonical_url)
-        if not self._store.claim(identity):
+        if not self._claims.claim(identity):
             raise Conflict(f"{artifact_type.value} {final_name!r} from {ref.canonical_url} is already registered")
         try:
             snapshot, assessment = self._read(ref, artifact_type, links)
             artifact = self._from_snapshot(new_id(), artifact_type, final_name, snapshot, actor.username, links)
             self._store_new(artifact, assessment.stored_form() if assessment else None)
+        except Disqualified as refused:
+            self._claims.release(identity)
+            events.emit("ingest.refused", url=ref.canonical_url, by=actor.username,
+                        failing=[f["metric"] for f in refused.details.get("failures", [])])
+            raise
         except BaseException:
-            self._store.release(identity)
+            self._claims.release(identity)
             raise
         self._audit(actor, artifact, AuditAction.CREATE)
+        events.emit("ingest.accepted", artifact_id=artifact.id, type=artifact.type.value, name=artifact.name,
+                    url=ref.canonical_url, by=actor.username)
         return artifact
 
     def store_new(self, actor: User, artifact: Artifact, rating: dict[str, Any] | None = None) -> Artifact:
@@ -74,6 +79,8 @@ class ArtifactService:
         require(actor, Permission.UPLOAD)
         self._store_new(artifact, rating)
         self._audit(actor, artifact, AuditAction.CREATE)
+        events.emit("upload.registered", artifact_id=artifact.id, name=artifact.name, by=actor.username,
+                    package_sha256=artifact.package_sha256)
         return artifact
 
     def update(self, actor: User, artifact_id: str, url: str, name: str | None = None,
@@ -84,25 +91,25 @@ class ArtifactService:
         ref = parse_for_type(url, current.type)
         final_name = check_name(name, self._settings.max_name_length) if name is not None else current.name
         if links is None:  # keep the links the model was rated with
-            stored = self._store.get_rating(current.id)
+            stored = self._ratings.get_rating(current.id)
             links = stored_links(stored) if stored else Links()
         old_identity, identity = identity_of(current), source_identity(current.type, final_name, ref.canonical_url)
-        if identity != old_identity and not self._store.claim(identity):
+        if identity != old_identity and not self._claims.claim(identity):
             raise Conflict(f"{current.type.value} {final_name!r} from {ref.canonical_url} is already registered")
         try:
             snapshot, assessment = self._read(ref, current.type, links)
             updated = self._from_snapshot(current.id, current.type, final_name, snapshot, current.created_by, links)
             updated.created_at = current.created_at
             updated.status = ArtifactStatus.READY
-            self._store.replace_artifact(updated)
+            self._artifacts.replace_artifact(updated)
         except BaseException:
             if identity != old_identity:
-                self._store.release(identity)
+                self._claims.release(identity)
             raise
         if assessment is not None:
-            self._store.put_rating(updated.id, assessment.stored_form())
+            self._ratings.put_rating(updated.id, assessment.stored_form())
         if old_identity is not None and identity != old_identity:
-            self._store.release(old_identity)
+            self._claims.release(old_identity)
         self._delete_blobs(current, keep=updated)
         self._audit(actor, updated, AuditAction.UPDATE)
         return updated
@@ -112,17 +119,13 @@ class ArtifactService:
         artifact = self._get_ready(artifact_id)
         if artifact.created_by != actor.username and not actor.is_admin:
             require(actor, Permission.ADMIN)
-        self._store.delete_artifact(artifact.id)
+        self._artifacts.delete_artifact(artifact.id)
         identity = identity_of(artifact)
         if identity is not None:
-            self._store.release(identity)
+            self._claims.release(identity)
         self._delete_blobs(artifact)
+        events.emit("artifact.deleted", artifact_id=artifact.id, name=artifact.name, by=actor.username)
         return artifact
-
-    def reset(self, actor: User) -> None:
-        require(actor, Permission.ADMIN)
-        self._store.reset()
-        self._blobs.reset()
 
     # reads -----------------------------------------------------------------------------------------------------
     def get(self, actor: User, artifact_id: str, permission: Permission = Permission.SEARCH) -> Artifact:
@@ -132,59 +135,64 @@ class ArtifactService:
 
     def get_many(self, actor: User, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
         require(actor, Permission.SEARCH)
-        return self._store.get_artifacts([check_artifact_id(i) for i in artifact_ids])
+        return self._artifacts.get_artifacts([check_artifact_id(i) for i in artifact_ids])
 
     def by_name(self, actor: User, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
+        """Every artifact called exactly `name`, oldest first."""
         require(actor, Permission.SEARCH)
         check_name(name, self._settings.max_name_length)
-        return self._store.find_by_name(name, types)
+        return self._artifacts.find_by_name(name, types)
+
+    def by_name_page(self, actor: User, name: str, types: Iterable[ArtifactType] | None, first: int,
+                     after: str | None = None) -> Connection[Artifact]:
+        found = self.by_name(actor, name, types)
+        return _connection(page_after(((sort_key(a), a) for a in found), self._page_size(first), after))
 
     def enumerate(self, actor: User, types: Iterable[ArtifactType] | None, first: int,
-                  after: str | None = None) -> ArtifactPage:
-        """One Relay page of every artifact ("*"): keyset-paged by the store, so a page costs the same whatever
-        the registry's size; each edge's cursor resumes right after it."""
+                  after: str | None = None) -> Connection[Artifact]:
+        """One page of every artifact ("*"): keyset-paged by the store, so a page costs the same whatever the
+        registry's size; each edge's cursor resumes right after it."""
         require(actor, Permission.SEARCH)
-        page = self._store.list_artifacts(list(types) if types else None, after, self._page_size(first))
-        edges = [ArtifactEdge(artifact, self._store.cursor_after(artifact)) for artifact in page.items]
-        return ArtifactPage(edges, page.next_cursor is not None)
+        page = self._artifacts.list_artifacts(list(types) if types else None, after, self._page_size(first))
+        return Connection([Edge(a, cursor_of(a)) for a in page.items], page.next_cursor is not None)
 
-    def search_regex(self, actor: User, pattern: str, types: Iterable[ArtifactType] | None = None,
-                     limit: int | None = None) -> list[Artifact]:
-        """Artifacts whose name or README matches `pattern` (RE2 syntax: linear time, no backreferences)."""
+    def search_regex(self, actor: User, pattern: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
+        """Every artifact whose name or README matches `pattern` (RE2: linear time, no backreferences), oldest
+        first; TooLarge past `max_page_size * 10` matches (the REST door's unpaged list)."""
         require(actor, Permission.SEARCH)
-        regex = compile_regex(pattern, self._settings.max_regex_length)
-        cap = limit or self._settings.max_page_size * 10
-        hits: list[str] = []
-        for artifact_id, name, readme in self._store.iter_search_text(types):
-            if regex.search(name) or regex.search(readme):
-                hits.append(artifact_id)
-                if len(hits) > cap:
-                    raise TooLarge(f"more than {cap} artifacts match; narrow the pattern")
-        found = self._store.get_artifacts(hits)
-        return [found[i] for i in hits if i in found]
+        cap = self._settings.max_page_size * 10
+        hits: list[tuple[str, str]] = []
+        for hit in self._regex_hits(pattern, types):
+            hits.append(hit)
+            if len(hits) > cap:
+                raise TooLarge(f"more than {cap} artifacts match; narrow the pattern")
+        return self._load(sorted(hits))
+
+    def search_regex_page(self, actor: User, pattern: str, types: Iterable[ArtifactType] | None, first: int,
+                          after: str | None = None) -> Connection[Artifact]:
+        """One page of the artifacts whose name or README matches `pattern`, oldest first (no cap: a page holds
+        `first` matches whatever their number)."""
+        require(actor, Permission.SEARCH)
+        keys, more = page_after(self._regex_hits(pattern, types), self._page_size(first), after)
+        found = self._artifacts.get_artifacts([artifact_id for _, artifact_id in keys])
+        return _connection(([(key, found[i]) for key, i in keys if i in found], more))
 
     def search_version(self, actor: User, query: str, name: str | None = None,
-                       types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
+                       types: Iterable[ArtifactType] | None = None, first: int | None = None,
+                       after: str | None = None) -> Connection[Artifact]:
+        """The artifacts (of `name`, when given) whose version matches `query`: exact "1.2.3", bounded
+        "1.2.3-2.1.0", tilde "~1.2.0" or caret "^1.2.0". One page of `first` (default: the maximum page)."""
         require(actor, Permission.SEARCH)
         spec = parse_version_query(query)
-        if name is not None:
-            candidates: Iterable[Artifact] = self.by_name(actor, name, types)
-        else:
-            candidates = self._iter_all(types)
-        cap = self._settings.max_page_size * 10
-        result: list[Artifact] = []
-        for artifact in candidates:
-            if matches(spec, artifact.version):
-                result.append(artifact)
-                if len(result) > cap:
-                    raise TooLarge(f"more than {cap} artifacts match; add a name")
-        return result
+        candidates = self.by_name(actor, name, types) if name is not None else self._iter_all(types)
+        hits = ((sort_key(a), a) for a in candidates if matches(spec, a.version))
+        return _connection(page_after(hits, self._page_size(first or self._settings.max_page_size), after))
 
     def rating(self, actor: User, artifact_id: str) -> Rating:
         """The rating stored at ingest (a snapshot: fast and stable under concurrency)."""
         require(actor, Permission.SEARCH)
         artifact = self._rated_model(artifact_id)
-        stored = self._store.get_rating(artifact.id)
+        stored = self._ratings.get_rating(artifact.id)
         if stored is None:
             raise NotFound(f"model {artifact_id!r} has no rating: uploaded packages have no hub evidence to rate")
         self._audit(actor, artifact, AuditAction.RATE)
@@ -196,30 +204,43 @@ class ArtifactService:
         artifact = self._rated_model(artifact_id)
         if self._rater is None or artifact.source_url is None:
             raise InvalidInput("only models ingested from the hub can be re-rated")
-        stored = self._store.get_rating(artifact.id)
+        stored = self._ratings.get_rating(artifact.id)
         links = stored_links(stored) if stored else Links()
         assessment = self._rater.assess(parse_for_type(artifact.source_url, artifact.type), links)
-        self._store.put_rating(artifact.id, assessment.stored_form())
+        self._ratings.put_rating(artifact.id, assessment.stored_form())
         self._audit(actor, artifact, AuditAction.RATE)
         return assessment.rating
 
     def audit_trail(self, actor: User, artifact_id: str) -> list[AuditEntry]:
         require(actor, Permission.SEARCH)
         artifact = self._get_ready(artifact_id)
-        entries = self._store.list_audit(artifact.id)
+        entries = self._audit_log.list_audit(artifact.id)
         self._audit(actor, artifact, AuditAction.AUDIT)
         return entries
 
     def record(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
         """Audit an action another service performed on `artifact` (download, rate)."""
         self._audit(actor, artifact, action)
+        if action is AuditAction.DOWNLOAD:
+            events.emit("download", artifact_id=artifact.id, name=artifact.name, by=actor.username)
 
     # internals -------------------------------------------------------------------------------------------------
+    def _regex_hits(self, pattern: str, types: Iterable[ArtifactType] | None) -> Iterator[tuple[str, str]]:
+        """(sort key, id) of every artifact whose name or README matches."""
+        regex = compile_regex(pattern, self._settings.max_regex_length)
+        for key, artifact_id, name, readme in self._artifacts.iter_search_text(types):
+            if regex.search(name) or regex.search(readme):
+                yield key, artifact_id
+
+    def _load(self, keyed_ids: list[tuple[str, str]]) -> list[Artifact]:
+        found = self._artifacts.get_artifacts([artifact_id for _, artifact_id in keyed_ids])
+        return [found[i] for _, i in keyed_ids if i in found]
+
     def _iter_all(self, types: Iterable[ArtifactType] | None) -> Iterable[Artifact]:
         cursor: str | None = None
         type_list = list(types) if types else None
         while True:
-            page = self._store.list_artifacts(type_list, cursor, self._settings.max_page_size)
+            page = self._artifacts.list_artifacts(type_list, cursor, self._settings.max_page_size)
             yield from page.items
             if page.next_cursor is None:
                 return
@@ -231,7 +252,7 @@ class ArtifactService:
         return first
 
     def _get_ready(self, artifact_id: str) -> Artifact:
-        artifact = self._store.get_artifact(check_artifact_id(artifact_id))
+        artifact = self._artifacts.get_artifact(check_artifact_id(artifact_id))
         if artifact is None:
             raise NotFound(f"no artifact {artifact_id!r}")
         return artifact
@@ -255,7 +276,7 @@ class ArtifactService:
         artifact.status = ArtifactStatus.PENDING
         for attempt in range(3):
             try:
-                self._store.create_artifact(artifact)
+                self._artifacts.create_artifact(artifact)
                 break
             except Conflict:
                 if attempt == 2:
@@ -263,10 +284,10 @@ class ArtifactService:
                 artifact.id = new_id()
         try:
             if rating is not None:
-                self._store.put_rating(artifact.id, rating)
-            self._store.mark_ready(artifact.id)
+                self._ratings.put_rating(artifact.id, rating)
+            self._artifacts.mark_ready(artifact.id)
         except Exception:
-            self._store.delete_artifact(artifact.id)
+            self._artifacts.delete_artifact(artifact.id)
             raise
         artifact.status = ArtifactStatus.READY
 
@@ -287,9 +308,14 @@ class ArtifactService:
                         metadata=snapshot.metadata, parent_urls=parents, created_by=creator, updated_at=utcnow())
 
     def _audit(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
-        self._store.append_audit(AuditEntry(artifact_id=artifact.id, artifact_type=artifact.type,
-                                            artifact_name=artifact.name, username=actor.username,
-                                            is_admin=actor.is_admin, action=action))
+        self._audit_log.append_audit(AuditEntry(artifact_id=artifact.id, artifact_type=artifact.type,
+                                                artifact_name=artifact.name, username=actor.username,
+                                                is_admin=actor.is_admin, action=action))
+
+
+def _connection(page: tuple[list[tuple[str, Artifact]], bool]) -> Connection[Artifact]:
+    items, more = page
+    return Connection([Edge(artifact, cursor_of(artifact)) for _, artifact in items], more)
 
 
 def source_identity(artifact_type: ArtifactType, name: str, source_url: str) -> str:

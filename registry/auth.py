@@ -13,10 +13,12 @@ import re2
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from registry import events
 from registry.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from registry.model import Permission, Token, User, utcnow
 from registry.settings import Settings
-from store.ports import MetadataStore, as_utc
+from registry.paging import as_utc
+from registry.ports import UserStore
 
 _USERNAME = re2.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 _hasher = PasswordHasher()
@@ -46,7 +48,7 @@ def _token_hash(secret: str) -> str:
 
 
 class UserService:
-    def __init__(self, store: MetadataStore, settings: Settings) -> None:
+    def __init__(self, store: UserStore, settings: Settings) -> None:
         self._store = store
         self._settings = settings
 
@@ -66,6 +68,7 @@ class UserService:
                 raise VerificationError("unknown user")
             _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
+            events.emit("login.failed", username=username[:64])
             raise AuthenticationFailed("the user or password is invalid") from None
         secret = secrets.token_urlsafe(32)
         self._store.put_token(Token(token_hash=_token_hash(secret), username=username))

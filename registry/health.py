@@ -1,16 +1,39 @@
 """Liveness, component status and the last hour's request and error counts (what the dashboard shows)."""
 from __future__ import annotations
 
+import enum
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
+from registry.auth import require
 from registry.errors import InvalidInput
-from registry.settings import Settings
-from store.ports import BlobStore, MetadataStore
+from registry.model import Permission, User
+
+
+class Outcome(enum.Enum):
+    """How a request ended, as health counts it: 4xx (and GraphQL user errors) are the client's, 5xx ours."""
+
+    OK = 0
+    CLIENT_ERROR = 1
+    SERVER_ERROR = 2
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One structured log line (what app/logs.py writes), as the dashboard's recent-log feed shows it."""
+
+    at: datetime
+    level: str
+    event: str
+    message: str
+    request_id: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    traceback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,35 +52,47 @@ class HealthReport:
     checked_at: datetime
     window_minutes: int
     requests: int
-    errors: int
+    client_errors: int
+    server_errors: int
     components: list[ComponentStatus] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        """Every request that failed, whoever's fault."""
+        return self.client_errors + self.server_errors
+
+
+Counts = tuple[int, int, int]  # requests, client errors, server errors
 
 
 class RequestCounter:
-    """Per-minute buckets of requests and errors over a trailing day; thread-safe and constant memory."""
+    """Per-minute buckets of requests, client errors and server errors over a trailing day; thread-safe and
+    constant memory."""
 
     def __init__(self, keep_minutes: int = 1440) -> None:
         self._lock = threading.Lock()
-        self._buckets: deque[list[int]] = deque(maxlen=keep_minutes)  # [minute, requests, errors]
+        self._buckets: deque[list[int]] = deque(maxlen=keep_minutes)  # [minute, requests, client, server]
 
-    def record(self, error: bool, now: float | None = None) -> None:
+    def record(self, outcome: Outcome, now: float | None = None) -> None:
         minute = int((now or time.time()) // 60)
         with self._lock:
             if not self._buckets or self._buckets[-1][0] != minute:
-                self._buckets.append([minute, 0, 0])
-            self._buckets[-1][1] += 1
-            self._buckets[-1][2] += int(error)
+                self._buckets.append([minute, 0, 0, 0])
+            bucket = self._buckets[-1]
+            bucket[1] += 1
+            if outcome is not Outcome.OK:
+                bucket[1 + outcome.value] += 1
 
-    def totals(self, window_minutes: int, now: float | None = None) -> tuple[int, int]:
-        """(requests, errors) over the window."""
+    def totals(self, window_minutes: int, now: float | None = None) -> Counts:
+        """(requests, client errors, server errors) over the window."""
         rows = self.minutes(window_minutes, now).values()
-        return sum(r[0] for r in rows), sum(r[1] for r in rows)
+        return sum(r[0] for r in rows), sum(r[1] for r in rows), sum(r[2] for r in rows)
 
-    def minutes(self, window_minutes: int, now: float | None = None) -> dict[int, tuple[int, int]]:
-        """{minute since the epoch: (requests, errors)} of the minutes in the window that saw requests."""
+    def minutes(self, window_minutes: int, now: float | None = None) -> dict[int, Counts]:
+        """{minute since the epoch: counts} of the minutes in the window that saw requests."""
         first = int((now or time.time()) // 60) - window_minutes + 1
         with self._lock:
-            return {b[0]: (b[1], b[2]) for b in self._buckets if b[0] >= first}
+            return {b[0]: (b[1], b[2], b[3]) for b in self._buckets if b[0] >= first}
 
 
 MAX_BUCKETS = 60
@@ -68,7 +103,8 @@ class TimelineBucket:
     start: datetime  # UTC, start of the bucket
     minutes: int
     requests: int
-    errors: int
+    client_errors: int
+    server_errors: int
 
 
 def request_timeline(counter: RequestCounter, window_minutes: int, now: float | None = None,
@@ -83,9 +119,9 @@ def request_timeline(counter: RequestCounter, window_minutes: int, now: float | 
     last, first = current, current - window_minutes + 1
     while last >= first:
         span = min(width, last - first + 1)
-        rows = [counts.get(minute, (0, 0)) for minute in range(last - span + 1, last + 1)]
+        rows = [counts.get(minute, (0, 0, 0)) for minute in range(last - span + 1, last + 1)]
         start = datetime.fromtimestamp((last - span + 1) * 60, tz=timezone.utc)
-        buckets.append(TimelineBucket(start, span, sum(r[0] for r in rows), sum(r[1] for r in rows)))
+        buckets.append(TimelineBucket(start, span, *(sum(r[i] for r in rows) for i in range(3))))
         last -= span
     return buckets[::-1]
 
@@ -96,27 +132,34 @@ class HealthService:
 
     UPSTREAM_TTL = 30.0
 
-    def __init__(self, store: MetadataStore, blobs: BlobStore, settings: Settings,
+    def __init__(self, stores: dict[str, tuple[str, Callable[[], None]]],
                  upstreams: dict[str, tuple[str, Callable[[], None]]] | None = None) -> None:
-        self._store = store
-        self._blobs = blobs
-        self._settings = settings
+        """`stores` and `upstreams` map a component id to (display name, probe); a probe raises when down."""
+        self._stores = stores
         self._upstreams = upstreams or {}
         self._upstream_cache: dict[str, tuple[float, ComponentStatus]] = {}
         self._cache_lock = threading.Lock()
         self.counter = RequestCounter()
+        self.log_feed: Callable[[int], list[LogEntry]] = lambda limit: []  # set by the HTTP shell
+
+    def recent_logs(self, actor: User, limit: int = 50) -> list[LogEntry]:
+        """The newest structured log entries (admins only: they name users and artifacts)."""
+        require(actor, Permission.ADMIN)
+        if not 1 <= limit <= 500:
+            raise InvalidInput("limit is between 1 and 500 entries")
+        return self.log_feed(limit)
 
     def report(self, window_minutes: int = 60) -> HealthReport:
         if not 5 <= window_minutes <= 1440:
             raise InvalidInput("the window is between 5 and 1440 minutes")
-        components = [self._probe("metadata-store", "Metadata store", self._store.ping),
-                      self._probe("blob-store", "Blob store", self._blobs.ping)]
+        components = [self._probe(key, name, ping) for key, (name, ping) in self._stores.items()]
         components += [self._cached_probe(key, name, ping) for key, (name, ping) in self._upstreams.items()]
-        requests, errors = self.counter.totals(window_minutes)
+        requests, client_errors, server_errors = self.counter.totals(window_minutes)
         # Upstreams down degrade the registry (ingest and rating fail) but reads still work.
         status = "ok" if all(c.status == "ok" for c in components) else "degraded"
         return HealthReport(status=status, checked_at=datetime.now(timezone.utc), window_minutes=window_minutes,
-                            requests=requests, errors=errors, components=components)
+                            requests=requests, client_errors=client_errors, server_errors=server_errors,
+                            components=components)
 
     def timeline(self, window_minutes: int) -> list[TimelineBucket]:
         """The window's request and error counts in at most MAX_BUCKETS buckets, oldest first."""

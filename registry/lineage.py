@@ -20,20 +20,20 @@ import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from registry.errors import InvalidInput, TooLarge
 from registry.model import Artifact, ArtifactType, FileEntry, User
-from registry.package import CARD_EXTENSIONS, CARD_FILE_CAP, PARTS, WEIGHT_EXTENSIONS
+from registry.ports import ArtifactStore
 from registry.sourcing import upstream_errors
+from registry.validation import check_part
 from scoring.compat import CompatibilityVerdict, check_compatibility
 from scoring.errors import InvalidSourceURL
 from scoring.gather import GitHubReader
 from scoring.lineage import DeclaredEdge, Relation, declared_parents
+from scoring.parts import PackagePart, in_part
 from scoring.sources.types import GitHubRepo, HubRepo, RepoFile, SourceRef
 from scoring.sources.url import parse_source_url
-from store.ports import MetadataStore
 
 if TYPE_CHECKING:
     from registry.artifacts import ArtifactService
@@ -137,7 +137,7 @@ class _Builder:
 class LineageService:
     """Lineage graph, cost and license check of registered artifacts (SEARCH permission, like any read)."""
 
-    def __init__(self, store: MetadataStore, artifacts: ArtifactService, github: GitHubReader,
+    def __init__(self, store: ArtifactStore, artifacts: ArtifactService, github: GitHubReader,
                  max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
         self._store = store
         self._artifacts = artifacts
@@ -210,7 +210,7 @@ class LineageService:
                         frontier.append(child)
 
     # cost ------------------------------------------------------------------------------------------------------
-    def cost(self, actor: User, artifact_id: str, part: str | None = None,
+    def cost(self, actor: User, artifact_id: str, part: PackagePart | None = None,
              with_dependencies: bool = False) -> dict[str, CostEntry]:
         """Download size in MB per artifact, from the listed file sizes (nothing is downloaded).
 
@@ -218,7 +218,7 @@ class LineageService:
         every dependency (ancestors: base models, linked datasets and code, up to `max_depth` levels), each with
         its standalone size and its total — itself plus all of its own dependencies, each counted once.
         Unregistered (external) dependencies have no known size: they count 0 and say so in `note`.
-        `part` ("full", "weights", "card") counts only that part's files.
+        `part` counts only that part's files (scoring.parts).
         """
         selector = _part_selector(part)
         root = self._artifacts.get(actor, artifact_id)
@@ -322,20 +322,10 @@ def model_license(artifact: Artifact) -> str | None:
 FileSelector = Callable[[FileEntry], bool]
 
 
-def _part_selector(part: str | None) -> FileSelector:
-    """Which files a download part holds, by the same rules as the package parts (registry.package)."""
-    if part is None or part == "full":
-        return lambda entry: True
-    if part == "weights":
-        return lambda entry: _suffix(entry.path) in WEIGHT_EXTENSIONS
-    if part == "card":
-        return lambda entry: (_suffix(entry.path) in CARD_EXTENSIONS and _suffix(entry.path) not in WEIGHT_EXTENSIONS
-                              and entry.size <= CARD_FILE_CAP)
-    raise InvalidInput(f"part must be one of {', '.join(PARTS)}")
-
-
-def _suffix(path: str) -> str:
-    return PurePosixPath(path).suffix.lower()
+def _part_selector(part: PackagePart | None) -> FileSelector:
+    """Which files a download part holds (scoring.parts: the same rules as the package parts)."""
+    chosen = check_part(part)
+    return lambda entry: in_part(chosen, entry.path, entry.size)
 
 
 def _size_bytes(files: Iterable[FileEntry], selector: FileSelector) -> int:

@@ -15,7 +15,7 @@ import secrets
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any, Protocol, cast
@@ -28,20 +28,16 @@ from registry.errors import Conflict, InvalidInput, NotFound, TooLarge, Upstream
 from registry.model import Artifact, ArtifactType, AuditAction, FileEntry, Permission, Upload, User, utcnow
 from registry.settings import Settings
 from registry.sourcing import upstream_errors
-from registry.validation import check_name
+from registry.validation import check_name, check_part
 from registry.version import DEFAULT_VERSION, version_from_tags
 from registry.zipsafe import ZipEntry, ZipManifest, inspect_zip
+from scoring.parts import PackagePart, in_part
 from scoring.sources.hub import parse_front_matter
 from scoring.sources.types import SourceRef
 from scoring.sources.url import parse_source_url
-from store.ports import BlobStore, MetadataStore, as_utc, blob_key, part_key, staging_key
+from registry.paging import as_utc
+from registry.ports import ArtifactStore, BlobStore, UploadStore, blob_key, part_key, staging_key
 
-PARTS = ("full", "weights", "card")
-WEIGHT_EXTENSIONS = frozenset({".safetensors", ".bin", ".h5", ".onnx", ".pt", ".pth", ".ckpt", ".msgpack", ".gguf",
-                               ".tflite"})
-# The "card" part: the model card, configs and tokenizer files a client needs to inspect or wire up a model.
-CARD_EXTENSIONS = frozenset({".md", ".json", ".txt", ".yaml", ".yml", ".model", ".tiktoken"})
-CARD_FILE_CAP = 32 * 1024**2  # a large tokenizer.json is ~10 MB; anything bigger is data, not a card
 _UPLOAD_ID = re2.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SHA256 = re2.compile(r"^[0-9a-f]{64}$")
 _FILENAME_UNSAFE = re2.compile(r"[^A-Za-z0-9._-]+")
@@ -85,10 +81,11 @@ class _Written:
 
 
 class PackageService:
-    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore, artifacts: ArtifactService,
-                 hub: HubFiles | None = None) -> None:
+    def __init__(self, settings: Settings, uploads: UploadStore, records: ArtifactStore, blobs: BlobStore,
+                 artifacts: ArtifactService, hub: HubFiles | None = None) -> None:
         self._settings = settings
-        self._store = store
+        self._uploads = uploads
+        self._records = records
         self._blobs = blobs
         self._artifacts = artifacts
         self._hub = hub
@@ -107,7 +104,7 @@ class PackageService:
         ttl = self._settings.presign_ttl_seconds
         upload = Upload(id=secrets.token_urlsafe(24), name=name, username=actor.username, max_bytes=size or limit,
                         expires_at=utcnow() + timedelta(seconds=ttl))
-        self._store.put_upload(upload)
+        self._uploads.put_upload(upload)
         direct = self._blobs.presign_upload(staging_key(upload.id), upload.max_bytes, ttl)
         if direct is None:
             base = (self._settings.public_url or base_url).rstrip("/")
@@ -151,23 +148,23 @@ class PackageService:
             self._discard(upload.id)
 
     # download --------------------------------------------------------------------------------------------------
-    def download(self, actor: User, artifact_id: str, part: str = "full") -> Download:
-        """The stored zip of a model, whole ("full") or one part ("weights", "card"); audited. A hub artifact
-        is mirrored into the registry on its first download."""
+    def download(self, actor: User, artifact_id: str, part: PackagePart = PackagePart.FULL) -> Download:
+        """The stored zip of a model, whole or one part (scoring.parts); audited. A hub artifact is mirrored
+        into the registry on its first download."""
         require(actor, Permission.DOWNLOAD)
-        if part not in PARTS:
-            raise InvalidInput(f"part must be one of {', '.join(PARTS)}")
+        part = check_part(part)
         artifact = self._artifacts.get(actor, artifact_id, Permission.DOWNLOAD)
         if artifact.package_sha256 is None:
             artifact = self._mirror(artifact)
         package = cast(str, artifact.package_sha256)
-        sha = package if part == "full" else artifact.parts.get(part)
+        whole = part is PackagePart.FULL
+        sha = package if whole else artifact.parts.get(part.value)
         if sha is None:
-            raise NotFound(f"the package of {artifact.name!r} has no {part} files")
-        key = blob_key(sha) if part == "full" else part_key(package, part)
+            raise NotFound(f"the package of {artifact.name!r} has no {part.value} files")
+        key = blob_key(sha) if whole else part_key(package, part.value)
         size = self._blobs.size(key)
         if size is None:
-            raise NotFound(f"the stored {part} zip of {artifact.name!r} is missing")
+            raise NotFound(f"the stored {part.value} zip of {artifact.name!r} is missing")
         filename = _download_filename(artifact.name, part)
         url = self._blobs.presign_get(key, self._settings.presign_ttl_seconds, filename)
         self._artifacts.record(actor, artifact, AuditAction.DOWNLOAD)
@@ -199,7 +196,7 @@ class PackageService:
             parts = self._store_parts(package, manifest, workdir, written, sha)
         mirrored = artifact.model_copy(update={"package_sha256": sha, "parts": parts, "metadata": {
             **artifact.metadata, "pickle_findings": [f.as_dict() for f in manifest.pickle_findings]}})
-        self._store.replace_artifact(mirrored)
+        self._records.replace_artifact(mirrored)
         return mirrored
 
     def _hub_ref(self, artifact: Artifact) -> SourceRef:
@@ -236,7 +233,7 @@ class PackageService:
     def _live_upload(self, upload_id: str) -> Upload:
         """The upload if it exists and has not expired; an expired one is cleaned up. Unknown and expired ids
         answer alike (404) so that the id stays a pure capability."""
-        upload = self._store.get_upload(upload_id) if isinstance(upload_id, str) and _UPLOAD_ID.match(upload_id) \
+        upload = self._uploads.get_upload(upload_id) if isinstance(upload_id, str) and _UPLOAD_ID.match(upload_id) \
             else None
         if upload is not None and as_utc(upload.expires_at) <= utcnow():
             self._discard(upload.id)
@@ -247,7 +244,7 @@ class PackageService:
 
     def _discard(self, upload_id: str) -> None:
         self._blobs.delete(staging_key(upload_id))
-        self._store.delete_upload(upload_id)
+        self._uploads.delete_upload(upload_id)
 
     def _finalize(self, actor: User, upload: Upload, expected: str, workdir: str) -> Artifact:
         package = os.path.join(workdir, "package.zip")
@@ -279,14 +276,14 @@ class PackageService:
     def _store_parts(self, package: str, manifest: ZipManifest, workdir: str, written: _Written,
                      package_sha: str) -> dict[str, str]:
         parts: dict[str, str] = {}
-        for part, chooses in _PART_RULES.items():
-            members = [e for e in manifest.entries if chooses(e)]
+        for part in (PackagePart.WEIGHTS, PackagePart.CARD):
+            members = [e for e in manifest.entries if in_part(part, e.path, e.size)]
             if not members:
                 continue
-            target = os.path.join(workdir, f"{part}.zip")
-            _write_part(package, members, target, compress=part != "weights")
-            parts[part] = _file_sha256(target)
-            self._put(part_key(package_sha, part), target, written)
+            target = os.path.join(workdir, f"{part.value}.zip")
+            _write_part(package, members, target, compress=part is not PackagePart.WEIGHTS)
+            parts[part.value] = _file_sha256(target)
+            self._put(part_key(package_sha, part.value), target, written)
         return parts
 
     def _put(self, key: str, path: str, written: _Written) -> bool:
@@ -297,30 +294,13 @@ class PackageService:
         return False
 
 
-def download_url(base_url: str, artifact_id: str, part: str = "full") -> str:
-    """This server's streaming download link (GET /download/{id}, schema/transfer.py)."""
-    suffix = "" if part == "full" else f"?part={part}"
+def download_url(base_url: str, artifact_id: str, part: PackagePart = PackagePart.FULL) -> str:
+    """This server's streaming download link (GET /download/{id}, app/transfer.py)."""
+    suffix = "" if part is PackagePart.FULL else f"?part={part.value}"
     return f"{base_url.rstrip('/')}/download/{artifact_id}{suffix}"
 
 
 # helpers ----------------------------------------------------------------------------------------------------------
-def _extension(path: str) -> str:
-    return os.path.splitext(path)[1].lower()
-
-
-def _is_weight(entry: ZipEntry) -> bool:
-    return _extension(entry.path) in WEIGHT_EXTENSIONS
-
-
-def _is_card(entry: ZipEntry) -> bool:
-    if entry.path in ("README.md", "config.json"):
-        return True
-    return not _is_weight(entry) and _extension(entry.path) in CARD_EXTENSIONS and entry.size <= CARD_FILE_CAP
-
-
-_PART_RULES: dict[str, Callable[[ZipEntry], bool]] = {"weights": _is_weight, "card": _is_card}
-
-
 def _write_part(package: str, members: list[ZipEntry], target: str, compress: bool) -> None:
     """Copy the chosen entries into a new zip, streaming entry by entry (weights are stored: they don't shrink).
     The source was fully verified by inspect_zip, so zipfile reads exactly the bytes that were hashed."""
@@ -365,9 +345,9 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(json.dumps(data, default=str)))
 
 
-def _download_filename(name: str, part: str) -> str:
+def _download_filename(name: str, part: PackagePart) -> str:
     stem = _FILENAME_UNSAFE.sub("_", name).strip("._") or "package"
-    return f"{stem}.zip" if part == "full" else f"{stem}-{part}.zip"
+    return f"{stem}.zip" if part is PackagePart.FULL else f"{stem}-{part.value}.zip"
 
 
 def _as_file(stream: IO[bytes] | Iterable[bytes]) -> IO[bytes]:

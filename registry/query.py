@@ -6,23 +6,20 @@
   the artifacts named by the other queries that the "*" part has not already delivered, deduplicated.
   The token is opaque (base64url JSON of the phase and the Relay cursor or index to resume at); a plain decimal
   offset ("0", "40") is also accepted as "skip that many", up to `max_numeric_offset`, for clients that count.
-- `typed` / `model`: one artifact read through a path that names its type (a mismatch is "not found" under that
-  type, or invalid input for the model-only routes).
 """
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from registry.artifacts import ArtifactService
-from registry.errors import InvalidInput, NotFound, TooLarge
+from registry.errors import InvalidInput, TooLarge
 from registry.model import Artifact, ArtifactType, User
+from registry.paging import decode_token, encode_token
 
 WILDCARD = "*"
 _STAR, _NAMED = 0, 1  # the two phases of the union, in delivery order
-_MAX_TOKEN = 4096
 
 
 @dataclass(frozen=True)
@@ -46,9 +43,8 @@ class _Position:
     index: int = 0  # position in the named results
 
     def encode(self) -> str:
-        data = {"p": self.phase, "c": self.cursor} if self.phase == _STAR else {"p": self.phase, "i": self.index}
-        raw = json.dumps(data, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return encode_token({"p": self.phase, "c": self.cursor} if self.phase == _STAR
+                            else {"p": self.phase, "i": self.index})
 
 
 @dataclass(frozen=True)
@@ -78,20 +74,6 @@ class ArtifactQueries:
             return self._skip(actor, plan, int(offset.strip()))
         return self._page(actor, plan, _decode(offset), self._page_size)
 
-    def typed(self, actor: User, artifact_type: ArtifactType, artifact_id: str) -> Artifact:
-        """The artifact if it exists with this type; another type's artifact is not found under this one."""
-        artifact = self._artifacts.get(actor, artifact_id)
-        if artifact.type is not artifact_type:
-            raise NotFound(f"no {artifact_type.value} {artifact_id!r} (that id is a {artifact.type.value})")
-        return artifact
-
-    def model(self, actor: User, artifact_id: str) -> Artifact:
-        """The artifact if it is a model; model-only operations refuse other types as invalid input."""
-        artifact = self._artifacts.get(actor, artifact_id)
-        if artifact.type is not ArtifactType.MODEL:
-            raise InvalidInput(f"artifact {artifact_id!r} is a {artifact.type.value}; this operation is for models")
-        return artifact
-
     # internals -------------------------------------------------------------------------------------------------
     def _plan(self, actor: User, queries: Sequence[NameQuery]) -> _Plan:
         stars = [q for q in queries if q.name == WILDCARD]
@@ -115,7 +97,7 @@ class ArtifactQueries:
         start = position.index if position.phase == _NAMED else 0
         if plan.star and position.phase == _STAR:
             page = self._artifacts.enumerate(actor, plan.star_types, size, position.cursor)
-            items = [edge.artifact for edge in page.edges]
+            items = [edge.node for edge in page.edges]
             if page.has_next_page:
                 return QueryPage(items, _Position(_STAR, cursor=page.edges[-1].cursor).encode())
         taken = plan.named[start:start + size - len(items)]
@@ -141,15 +123,12 @@ class ArtifactQueries:
 def _decode(offset: str | None) -> _Position:
     if offset is None or not offset.strip():
         return _Position(_STAR)
-    try:
-        if len(offset) > _MAX_TOKEN:
-            raise ValueError("too long")
-        data = json.loads(base64.urlsafe_b64decode(offset + "=" * (-len(offset) % 4)))
-        phase = data["p"]
-        if phase == _STAR and (data["c"] is None or isinstance(data["c"], str)):
-            return _Position(_STAR, cursor=data["c"])
-        if phase == _NAMED and isinstance(data["i"], int) and not isinstance(data["i"], bool) and data["i"] >= 0:
-            return _Position(_NAMED, index=data["i"])
-        raise ValueError("bad fields")
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("invalid offset: pass the offset header of a previous response") from None
+    data = decode_token(offset, "offset", _valid_position)
+    return _Position(_STAR, cursor=data["c"]) if data["p"] == _STAR else _Position(_NAMED, index=data["i"])
+
+
+def _valid_position(data: dict[str, Any]) -> bool:
+    if data.get("p") == _STAR:
+        return "c" in data and (data["c"] is None or isinstance(data["c"], str))
+    index = data.get("i")
+    return data.get("p") == _NAMED and isinstance(index, int) and not isinstance(index, bool) and index >= 0

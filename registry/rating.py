@@ -17,7 +17,7 @@ from scoring.lineage import declared_parents
 from scoring.rating import DEFAULT_WEIGHTS, Rating, Weights, gate, rate
 from scoring.sources.types import SourceRef
 from scoring.sources.url import parse_source_url
-from store.ports import MetadataStore
+from registry.ports import ArtifactStore, RatingStore
 
 # Net scores of a model's registered lineage parents, from the model's hub metadata (wired to the lineage graph).
 ParentScores = Callable[[Evidence], list[float]]
@@ -99,15 +99,15 @@ class RatingService:
         return rate(Evidence.model_validate(stored["evidence"]), self._weights)
 
 
-def registered_parent_scores(store: MetadataStore) -> ParentScores:
+def registered_parent_scores(artifacts: ArtifactStore, ratings: RatingStore) -> ParentScores:
     """tree_score's input: the stored net scores of the model's registered base models (not its datasets/code)."""
 
     def scores(evidence: Evidence) -> list[float]:
         urls = [e.target for e in declared_parents(evidence.model) if e.relation not in DEPENDENCY_RELATIONS]
         result: list[float] = []
-        for parents in store.find_by_source(urls).values():
+        for parents in artifacts.find_by_source(urls).values():
             for parent in parents:
-                stored = store.get_rating(parent.id)
+                stored = ratings.get_rating(parent.id)
                 if stored is not None:
                     result.append(stored_rating(stored).net_score)
         return result

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
-    graphql_max_body_bytes: int = 100_000
+    max_request_body_bytes: int = 256 * 1024  # every door but the streaming package upload
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

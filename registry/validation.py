@@ -4,6 +4,7 @@ from __future__ import annotations
 import re2
 
 from registry.errors import InvalidInput
+from scoring.parts import PackagePart
 
 ARTIFACT_ID = re2.compile(r"^[a-zA-Z0-9-]{1,128}$")
 # Printable ASCII ("keyboard characters"), '/' included; no control characters.
@@ -22,3 +23,13 @@ def check_name(name: str, max_length: int) -> str:
     if not _NAME.match(name) or not name.strip():
         raise InvalidInput("names are printable keyboard characters (no control characters or NUL)")
     return name
+
+
+def check_part(part: PackagePart | str | None) -> PackagePart:
+    """A download part by name ("full", "weights", "card"); None means the whole package."""
+    if part is None:
+        return PackagePart.FULL
+    try:
+        return PackagePart(part)
+    except ValueError:
+        raise InvalidInput(f"part must be one of {', '.join(p.value for p in PackagePart)}") from None

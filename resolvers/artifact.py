@@ -1,36 +1,86 @@
 """Artifact reads and writes."""
 from __future__ import annotations
 
-from registry.artifacts import ArtifactPage
-from registry.model import Artifact, ArtifactType, AuditEntry
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from registry.errors import InvalidInput, NotFound
+from registry.model import Artifact, ArtifactType, AuditEntry, User
+from registry.paging import Connection
+from registry.query import NameQuery, QueryPage
 from registry.rating import Links
-from resolvers.context import RequestScope, as_caller
+from resolvers.scope import RequestScope, as_caller
+
+T = TypeVar("T")
+Types = Sequence[ArtifactType] | None
 
 
-async def get(scope: RequestScope, artifact_id: str) -> Artifact:
-    return await as_caller(scope, scope.registry.artifacts.get, artifact_id)
+def checked_type(scope: RequestScope, actor: User, artifact_id: str, artifact_type: ArtifactType | None) -> Artifact:
+    """The artifact, read for `actor`; under another type's name it does not exist (a REST path names the type)."""
+    artifact = scope.registry.artifacts.get(actor, artifact_id)
+    if artifact_type is not None and artifact.type is not artifact_type:
+        raise NotFound(f"no {artifact_type.value} {artifact_id!r} (that id is a {artifact.type.value})")
+    return artifact
 
 
-async def by_name(scope: RequestScope, name: str, types: list[ArtifactType] | None) -> list[Artifact]:
+def checked_model(scope: RequestScope, actor: User, artifact_id: str) -> Artifact:
+    """The artifact if it is a model: model-only operations refuse other types as invalid input."""
+    artifact = scope.registry.artifacts.get(actor, artifact_id)
+    if artifact.type is not ArtifactType.MODEL:
+        raise InvalidInput(f"artifact {artifact_id!r} is a {artifact.type.value}; this operation is for models")
+    return artifact
+
+
+async def on_typed(scope: RequestScope, artifact_type: ArtifactType | None, artifact_id: str,
+                   action: Callable[[User], T]) -> T:
+    """`action(caller)` after checking the artifact exists under `artifact_type`, in the same thread hop."""
+    def run(actor: User) -> T:
+        checked_type(scope, actor, artifact_id, artifact_type)
+        return action(actor)
+
+    return await as_caller(scope, run)
+
+
+async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
+    return await as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
+
+
+async def by_name(scope: RequestScope, name: str, types: Types = None) -> list[Artifact]:
     return await as_caller(scope, scope.registry.artifacts.by_name, name, types)
 
 
-async def enumerate_page(scope: RequestScope, types: list[ArtifactType] | None, first: int,
-                         after: str | None) -> ArtifactPage:
+async def by_name_page(scope: RequestScope, name: str, types: Types, first: int,
+                       after: str | None) -> Connection[Artifact]:
+    return await as_caller(scope, scope.registry.artifacts.by_name_page, name, types, first, after)
+
+
+async def enumerate_page(scope: RequestScope, types: Types, first: int, after: str | None) -> Connection[Artifact]:
     return await as_caller(scope, scope.registry.artifacts.enumerate, types, first, after)
 
 
-async def search_regex(scope: RequestScope, pattern: str, types: list[ArtifactType] | None) -> list[Artifact]:
+async def search_regex(scope: RequestScope, pattern: str, types: Types = None) -> list[Artifact]:
     return await as_caller(scope, scope.registry.artifacts.search_regex, pattern, types)
 
 
-async def search_version(scope: RequestScope, query: str, name: str | None,
-                         types: list[ArtifactType] | None) -> list[Artifact]:
-    return await as_caller(scope, scope.registry.artifacts.search_version, query, name, types)
+async def search_regex_page(scope: RequestScope, pattern: str, types: Types, first: int,
+                            after: str | None) -> Connection[Artifact]:
+    return await as_caller(scope, scope.registry.artifacts.search_regex_page, pattern, types, first, after)
 
 
-async def audit_trail(scope: RequestScope, artifact_id: str) -> list[AuditEntry]:
-    return await as_caller(scope, scope.registry.artifacts.audit_trail, artifact_id)
+async def search_version_page(scope: RequestScope, query: str, name: str | None, types: Types, first: int,
+                              after: str | None) -> Connection[Artifact]:
+    return await as_caller(scope, scope.registry.artifacts.search_version, query, name, types, first, after)
+
+
+async def find(scope: RequestScope, queries: list[NameQuery], offset: str | None) -> QueryPage:
+    """The union of name queries ("*": every artifact), one offset-token page (the REST door's list)."""
+    return await as_caller(scope, scope.registry.queries.find, queries, offset)
+
+
+async def audit_trail(scope: RequestScope, artifact_id: str,
+                      artifact_type: ArtifactType | None = None) -> list[AuditEntry]:
+    return await on_typed(scope, artifact_type, artifact_id,
+                          lambda actor: scope.registry.artifacts.audit_trail(actor, artifact_id))
 
 
 async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, name: str | None,
@@ -38,12 +88,15 @@ async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, nam
     return await as_caller(scope, scope.registry.artifacts.ingest, artifact_type, url, name, links)
 
 
-async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None, links: Links | None) -> Artifact:
-    return await as_caller(scope, scope.registry.artifacts.update, artifact_id, url, name, links)
+async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None, links: Links | None,
+                 artifact_type: ArtifactType | None = None) -> Artifact:
+    return await on_typed(scope, artifact_type, artifact_id,
+                          lambda actor: scope.registry.artifacts.update(actor, artifact_id, url, name, links))
 
 
-async def delete(scope: RequestScope, artifact_id: str) -> Artifact:
-    return await as_caller(scope, scope.registry.artifacts.delete, artifact_id)
+async def delete(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
+    return await on_typed(scope, artifact_type, artifact_id,
+                          lambda actor: scope.registry.artifacts.delete(actor, artifact_id))
 
 
 async def reset(scope: RequestScope) -> None:

@@ -1,7 +1,7 @@
 """Ratings: the stored snapshot, and a fresh re-rating."""
 from __future__ import annotations
 
-from resolvers.context import RequestScope, as_caller
+from resolvers.scope import RequestScope, as_caller
 from scoring.rating import Rating
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from registry.model import Permission, User
-from resolvers.context import RequestScope, as_caller, call
+from resolvers.scope import RequestScope, as_caller, call
 
 
 async def authenticate(scope: RequestScope, username: str, password: str) -> str:

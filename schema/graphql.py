@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension,
                                    ValidationCache)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from registry.settings import Settings
-from schema.errors import DomainErrorCodes, should_mask
+from schema.errors import DomainErrorCodes, record_errors, should_mask
 from schema.limits import document_limits_rule
 from schema.lineage import LineageQuery
 from schema.mutation import ArtifactMutation
@@ -26,6 +28,12 @@ MAX_TOTAL_NESTING = 20
 # Each area contributes its own root types; they are merged into one Query and one Mutation.
 QUERIES = (ArtifactQuery, RatingQuery, LineageQuery)
 MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation)
+
+
+class RegistrySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Instead of Strawberry's traceback for every error: expected ones are noted, faults logged once."""
+        record_errors(errors, execution_context)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -43,5 +51,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     config = StrawberryConfig(disable_field_suggestions=not settings.is_development)
     query = merge_types("Query", (node_query(), *QUERIES))
     mutation = merge_types("Mutation", MUTATIONS)
-    return strawberry.Schema(query=query, mutation=mutation, types=[ArtifactNode], extensions=extensions,
-                             config=config)
+    return RegistrySchema(query=query, mutation=mutation, types=[ArtifactNode], extensions=extensions,
+                          config=config)

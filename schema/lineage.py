@@ -6,7 +6,7 @@ from strawberry.types import Info
 
 from registry import lineage
 from resolvers import lineage as resolve
-from schema.types import ArtifactType, LineageDirection
+from schema.types import ArtifactType, LineageDirection, PackagePart
 
 
 @strawberry.type
@@ -80,16 +80,16 @@ class LineageQuery:
     async def lineage(self, info: Info, artifact_id: str, depth: int = lineage.DEFAULT_DEPTH,
                       direction: LineageDirection = lineage.LineageDirection.BOTH  # type: ignore[valid-type]
                       ) -> LineageGraph:
-        return LineageGraph.from_domain(await resolve.graph(info.context, artifact_id, depth, direction))
+        return LineageGraph.from_domain(await resolve.graph(info.context.scope, artifact_id, depth, direction))
 
-    @strawberry.field(description="Download size in MB, alone and with its dependencies; part: full, weights, card.")
-    async def cost(self, info: Info, artifact_id: str, part: str | None = None,
+    @strawberry.field(description="Download size in MB, alone and with its dependencies; of one part if given.")
+    async def cost(self, info: Info, artifact_id: str, part: PackagePart | None = None,  # type: ignore[valid-type]
                    with_dependencies: bool = False) -> list[CostEntry]:
-        entries = await resolve.cost(info.context, artifact_id, part, with_dependencies)
+        entries = await resolve.cost(info.context.scope, artifact_id, part, with_dependencies)
         return [CostEntry.from_domain(e) for e in entries.values()]
 
     @strawberry.field(description='May code from this GitHub repository fine-tune the model and serve its outputs?')
     async def license_check(self, info: Info, artifact_id: str, github_url: str) -> LicenseCheck:
-        v = await resolve.license_check(info.context, artifact_id, github_url)
+        v = await resolve.license_check(info.context.scope, artifact_id, github_url)
         return LicenseCheck(compatible=v.compatible, reason=v.reason, model_license=v.model_license,
                             repo_license=v.repo_license)

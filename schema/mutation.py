@@ -1,4 +1,5 @@
-"""The Mutation root: one mutation per action, each returning a payload with typed user errors."""
+"""The Mutation root: one mutation per action, each taking one `input` object and returning a payload with
+typed user errors (the convention every mutation of this schema follows)."""
 from __future__ import annotations
 
 import strawberry
@@ -42,6 +43,12 @@ class UserPayload:
 
 
 @strawberry.input
+class AuthenticateInput:
+    username: str
+    password: str
+
+
+@strawberry.input
 class IngestArtifactInput:
     type: ArtifactType  # type: ignore[valid-type]
     url: str
@@ -60,60 +67,70 @@ class UpdateArtifactInput:
 
 
 @strawberry.input
+class DeleteArtifactInput:
+    artifact_id: str
+
+
+@strawberry.input
 class RegisterUserInput:
     username: str
     password: str
     permissions: list[Permission]  # type: ignore[valid-type]
 
 
+@strawberry.input
+class DeleteUserInput:
+    username: str
+
+
 @strawberry.type
 class ArtifactMutation:
     @strawberry.mutation(description="Exchange a username and password for a bearer token.")
-    async def authenticate(self, info: Info, username: str, password: str) -> AuthenticatePayload:
+    async def authenticate(self, info: Info, input: AuthenticateInput) -> AuthenticatePayload:
         async def work() -> dict[str, object]:
-            return {"token": await users.authenticate(info.context, username, password)}
-        return await payload(AuthenticatePayload, work)
+            return {"token": await users.authenticate(info.context.scope, input.username, input.password)}
+        return await payload(info, AuthenticatePayload, work)
 
     @strawberry.mutation(description="Ingest a Hugging Face model/dataset or a GitHub repository by URL.")
     async def ingest_artifact(self, info: Info, input: IngestArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
             links = Links(input.code_url, tuple(input.dataset_urls or ()))
-            a = await artifacts.ingest(info.context, input.type, input.url, input.name, links)
+            a = await artifacts.ingest(info.context.scope, input.type, input.url, input.name, links)
             return {"artifact": ArtifactNode.from_domain(a)}
-        return await payload(ArtifactPayload, work)
+        return await payload(info, ArtifactPayload, work)
 
     @strawberry.mutation(description="Replace an artifact's source and re-ingest it (ratings gate models).")
     async def update_artifact(self, info: Info, input: UpdateArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
             links = None if input.code_url is None and input.dataset_urls is None else Links(
                 input.code_url, tuple(input.dataset_urls or ()))
-            a = await artifacts.update(info.context, input.artifact_id, input.url, input.name, links)
+            a = await artifacts.update(info.context.scope, input.artifact_id, input.url, input.name, links)
             return {"artifact": ArtifactNode.from_domain(a)}
-        return await payload(ArtifactPayload, work)
+        return await payload(info, ArtifactPayload, work)
 
     @strawberry.mutation(description="Delete an artifact, its rating and its stored package.")
-    async def delete_artifact(self, info: Info, artifact_id: str) -> DeletePayload:
+    async def delete_artifact(self, info: Info, input: DeleteArtifactInput) -> DeletePayload:
         async def work() -> dict[str, object]:
-            return {"deleted_id": (await artifacts.delete(info.context, artifact_id)).id}
-        return await payload(DeletePayload, work)
+            return {"deleted_id": (await artifacts.delete(info.context.scope, input.artifact_id)).id}
+        return await payload(info, DeletePayload, work)
 
     @strawberry.mutation(description="Empty the registry, keeping only the default admin (admins only).")
     async def reset_registry(self, info: Info) -> ResetPayload:
         async def work() -> dict[str, object]:
-            await artifacts.reset(info.context)
+            await artifacts.reset(info.context.scope)
             return {"ok": True}
-        return await payload(ResetPayload, work)
+        return await payload(info, ResetPayload, work)
 
     @strawberry.mutation(description="Create a user (admins only).")
     async def register_user(self, info: Info, input: RegisterUserInput) -> UserPayload:
         async def work() -> dict[str, object]:
-            u = await users.register(info.context, input.username, input.password, list(input.permissions))
+            u = await users.register(info.context.scope, input.username, input.password, list(input.permissions))
             return {"user": User.from_domain(u)}
-        return await payload(UserPayload, work)
+        return await payload(info, UserPayload, work)
 
     @strawberry.mutation(description="Delete a user: admins delete anyone, users themselves.")
-    async def delete_user(self, info: Info, username: str) -> DeletePayload:
+    async def delete_user(self, info: Info, input: DeleteUserInput) -> DeletePayload:
         async def work() -> dict[str, object]:
-            await users.delete(info.context, username)
-            return {"deleted_id": username}
-        return await payload(DeletePayload, work)
+            await users.delete(info.context.scope, input.username)
+            return {"deleted_id": input.username}
+        return await payload(info, DeletePayload, work)

@@ -11,7 +11,8 @@ from strawberry.types import Info
 from registry.package import download_url
 from resolvers import package as packages
 from schema.errors import payload
-from schema.types import ArtifactNode, UserError
+from schema.types import ArtifactNode, PackagePart, UserError
+from scoring.parts import PackagePart as Part
 
 
 @strawberry.type
@@ -52,6 +53,20 @@ class DownloadPayload:
 
 
 @strawberry.input
+class RequestUploadInput:
+    name: str
+    size: float | None = strawberry.field(
+        default=None, description="Bytes the zip will have (a Float: packages can exceed 2^31 bytes); default: the "
+                                  "maximum.")
+
+
+@strawberry.input
+class RequestDownloadInput:
+    artifact_id: str
+    part: PackagePart = Part.FULL  # type: ignore[valid-type]
+
+
+@strawberry.input
 class FinalizeUploadInput:
     upload_id: str
     sha256: str = strawberry.field(description="Hex sha256 of the uploaded zip, verified before registering.")
@@ -60,25 +75,27 @@ class FinalizeUploadInput:
 @strawberry.type
 class PackageMutation:
     @strawberry.mutation(description="Start uploading a company model packaged as a zip laid out like a hub repo.")
-    async def request_upload(self, info: Info, name: str, size: float | None = None) -> UploadTicketPayload:
+    async def request_upload(self, info: Info, input: RequestUploadInput) -> UploadTicketPayload:
         async def work() -> dict[str, object]:
-            t = await packages.request_upload(info.context, name, None if size is None else int(size))
+            size = None if input.size is None else int(input.size)
+            t = await packages.request_upload(info.context.scope, input.name, size)
             return {"ticket": UploadTicket(upload_id=t.upload_id, url=t.url, method=t.method,
                                            fields=cast(JSON, t.fields), headers=cast(JSON, t.headers),
                                            expires_at=t.expires_at, max_bytes=t.max_bytes)}
-        return await payload(UploadTicketPayload, work)
+        return await payload(info, UploadTicketPayload, work)
 
     @strawberry.mutation(description="Verify the uploaded zip's hash, read it safely and register the model.")
     async def finalize_upload(self, info: Info, input: FinalizeUploadInput) -> FinalizeUploadPayload:
         async def work() -> dict[str, object]:
-            artifact = await packages.finalize_upload(info.context, input.upload_id, input.sha256)
+            artifact = await packages.finalize_upload(info.context.scope, input.upload_id, input.sha256)
             return {"artifact": ArtifactNode.from_domain(artifact)}
-        return await payload(FinalizeUploadPayload, work)
+        return await payload(info, FinalizeUploadPayload, work)
 
-    @strawberry.mutation(description='A download link for a stored package: part "full", "weights" or "card".')
-    async def request_download(self, info: Info, artifact_id: str, part: str = "full") -> DownloadPayload:
+    @strawberry.mutation(description="A download link for a stored package, whole or one part.")
+    async def request_download(self, info: Info, input: RequestDownloadInput) -> DownloadPayload:
         async def work() -> dict[str, object]:
-            item = await packages.request_download(info.context, artifact_id, part)
-            url = item.url or download_url(info.context.base_url, artifact_id, part)
+            scope = info.context.scope
+            item = await packages.request_download(scope, input.artifact_id, input.part)
+            url = item.url or download_url(scope.base_url, input.artifact_id, input.part)
             return {"download": DownloadLink(url=url, filename=item.filename, sha256=item.sha256, size=item.size)}
-        return await payload(DownloadPayload, work)
+        return await payload(info, DownloadPayload, work)

@@ -77,17 +77,22 @@ class RatingPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input
+class RateArtifactInput:
+    artifact_id: str
+
+
 @strawberry.type
 class RatingQuery:
     @strawberry.field(description="A model's rating as computed at ingest (or at its last re-rating).")
     async def rating(self, info: Info, artifact_id: str) -> Rating:
-        return Rating.from_domain(await ratings.stored(info.context, artifact_id))
+        return Rating.from_domain(await ratings.stored(info.context.scope, artifact_id))
 
 
 @strawberry.type
 class RatingMutation:
     @strawberry.mutation(description="Gather fresh evidence and store a new rating for a model.")
-    async def rate_artifact(self, info: Info, artifact_id: str) -> RatingPayload:
+    async def rate_artifact(self, info: Info, input: RateArtifactInput) -> RatingPayload:
         async def work() -> dict[str, object]:
-            return {"rating": Rating.from_domain(await ratings.rerate(info.context, artifact_id))}
-        return await payload(RatingPayload, work)
+            return {"rating": Rating.from_domain(await ratings.rerate(info.context.scope, input.artifact_id))}
+        return await payload(info, RatingPayload, work)

@@ -12,10 +12,14 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from registry import model
-from registry.errors import DomainError
-from registry.health import ComponentStatus, HealthReport
+from registry.errors import ERROR_MEANINGS, DomainError
+from registry.errors import ErrorCode as DomainErrorCode
+from registry.health import ComponentStatus, HealthReport, TimelineBucket
+from registry.health import LogEntry as DomainLogEntry
 from registry.lineage import DEFAULT_DEPTH as DEFAULT_LINEAGE_DEPTH
 from registry.lineage import LineageDirection as LineageWalk
+from registry.paging import Connection
+from scoring.parts import PackagePart as DomainPackagePart
 
 if TYPE_CHECKING:
     from schema.lineage import LineageGraph
@@ -26,6 +30,13 @@ Permission = strawberry.enum(model.Permission, name="Permission")
 AuditAction = strawberry.enum(model.AuditAction, name="AuditAction")
 LineageDirection = strawberry.enum(LineageWalk, name="LineageDirection",
                                    description="Which relatives of the artifact the lineage graph walks.")
+PackagePart = strawberry.enum(DomainPackagePart, name="PackagePart",
+                              description="FULL: every file; WEIGHTS: weight files; CARD: the card, configs and "
+                                          "tokenizer files.")
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode",
+                            description="Stable codes of expected failures: switch on these, show `message`.")
+for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = ERROR_MEANINGS[DomainErrorCode(_value.value)]
 
 
 @strawberry.type
@@ -60,7 +71,7 @@ class ArtifactNode(relay.Node):
 
         if self.type is not model.ArtifactType.MODEL:
             return None
-        return Rating.from_domain(await ratings.stored(info.context, self.key))
+        return Rating.from_domain(await ratings.stored(info.context.scope, self.key))
 
     @strawberry.field(description="This artifact's lineage graph (as Query.lineage).")
     async def lineage(self, info: Info, depth: int = DEFAULT_LINEAGE_DEPTH,
@@ -69,7 +80,7 @@ class ArtifactNode(relay.Node):
         from resolvers import lineage as lineages
         from schema.lineage import LineageGraph
 
-        return LineageGraph.from_domain(await lineages.graph(info.context, self.key, depth, direction))
+        return LineageGraph.from_domain(await lineages.graph(info.context.scope, self.key, depth, direction))
 
     @classmethod
     def from_domain(cls, a: model.Artifact) -> "ArtifactNode":
@@ -95,6 +106,13 @@ class ArtifactEdge:
 class ArtifactConnection:
     edges: list[ArtifactEdge]
     page_info: relay.PageInfo
+
+    @classmethod
+    def from_domain(cls, page: Connection[model.Artifact], after: str | None) -> "ArtifactConnection":
+        edges = [ArtifactEdge(node=ArtifactNode.from_domain(e.node), cursor=e.cursor) for e in page.edges]
+        return cls(edges=edges, page_info=relay.PageInfo(
+            has_next_page=page.has_next_page, has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
 
 
 @strawberry.type
@@ -142,28 +160,73 @@ class Component:
 
 
 @strawberry.type
+class HealthBucket:
+    start: datetime = strawberry.field(description="UTC start of the bucket.")
+    minutes: int
+    requests: int
+    client_errors: int = strawberry.field(description="Requests refused for the client's reasons (4xx, user errors).")
+    server_errors: int = strawberry.field(description="Requests that failed on our side (5xx, masked faults).")
+
+    @classmethod
+    def from_domain(cls, b: TimelineBucket) -> "HealthBucket":
+        return cls(start=b.start, minutes=b.minutes, requests=b.requests, client_errors=b.client_errors,
+                   server_errors=b.server_errors)
+
+
+@strawberry.type
+class LogEntry:
+    at: datetime
+    level: str
+    event: str = strawberry.field(description='"request", "error" or a domain event such as "ingest.refused".')
+    message: str
+    request_id: str | None
+    fields: JSON
+
+    @classmethod
+    def from_domain(cls, e: DomainLogEntry) -> "LogEntry":
+        return cls(at=e.at, level=e.level, event=e.event, message=e.message, request_id=e.request_id,
+                   fields=cast(JSON, e.fields))
+
+
+@strawberry.type
 class Health:
     status: str
     checked_at: datetime
     window_minutes: int
     requests: int
-    errors: int
+    errors: int = strawberry.field(description="clientErrors + serverErrors.")
+    client_errors: int
+    server_errors: int
     components: list[Component]
+
+    @strawberry.field(description="The window's requests and errors, oldest first, in at most 60 buckets "
+                                  "(one per minute for the last hour).")
+    async def timeline(self, info: Info) -> list[HealthBucket]:
+        from resolvers import health
+
+        return [HealthBucket.from_domain(b) for b in await health.timeline(info.context.scope, self.window_minutes)]
+
+    @strawberry.field(description="The newest structured log entries, newest first (admins only).")
+    async def recent_logs(self, info: Info, limit: int = 50) -> list[LogEntry]:
+        from resolvers import health
+
+        return [LogEntry.from_domain(e) for e in await health.recent_logs(info.context.scope, limit)]
 
     @classmethod
     def from_domain(cls, h: HealthReport) -> "Health":
         return cls(status=h.status, checked_at=h.checked_at, window_minutes=h.window_minutes, requests=h.requests,
-                   errors=h.errors, components=[Component.from_domain(c) for c in h.components])
+                   errors=h.errors, client_errors=h.client_errors, server_errors=h.server_errors,
+                   components=[Component.from_domain(c) for c in h.components])
 
 
 @strawberry.type
 class UserError:
     """An expected failure, returned as data: `code` is stable, `message` is for people."""
 
-    code: str
+    code: ErrorCode  # type: ignore[valid-type]
     message: str
     details: JSON | None = None
 
     @classmethod
     def from_domain(cls, exc: DomainError) -> "UserError":
-        return cls(code=exc.code, message=exc.message, details=cast(JSON, exc.details or None))
+        return cls(code=DomainErrorCode(exc.code), message=exc.message, details=cast(JSON, exc.details or None))

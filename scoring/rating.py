@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,14 +16,6 @@ from scoring.evidence import Evidence
 from scoring.metrics import DEVICES, SCALAR_METRICS, MetricResult, SizeResult, size_score
 
 INGEST_THRESHOLD = 0.5
-PHASE1_ORDER = (  # Phase-1 NDJSON keys after name/category/net_score, in order; then the Phase-2 metrics
-    "ramp_up_time", "bus_factor", "performance_claims", "license", "size_score", "dataset_and_code_score",
-    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score",
-)
-SPEC_ORDER = (  # the REST ModelRating's order
-    "ramp_up_time", "bus_factor", "performance_claims", "license", "dataset_and_code_score", "dataset_quality",
-    "code_quality", "reproducibility", "reviewedness", "tree_score", "size_score",
-)
 T = TypeVar("T")
 
 
@@ -114,30 +106,13 @@ class Rating(BaseModel):
         """The metrics with one score each, by name (all but size_score)."""
         return {name: getattr(self, name) for name in SCALAR_METRICS}
 
-    def to_spec_dict(self) -> dict[str, Any]:
-        """The REST ModelRating object (OpenAPI 3.4.7): 26 keys, latencies in seconds."""
-        result: dict[str, Any] = {"name": self.name, "category": self.category, "net_score": self.net_score,
-                                  "net_score_latency": self.net_score_latency}
-        for name in SPEC_ORDER:
-            result.update(self._pair(name, lambda seconds: seconds, lambda score: score))
-        return result
-
-    def to_phase1_dict(self) -> dict[str, Any]:
-        """The Phase-1 NDJSON object: Phase-1 keys in order, then the Phase-2 metrics; latencies in integer
-        milliseconds, scores rounded to 2 decimals."""
-        result: dict[str, Any] = {"name": self.name, "category": self.category,
-                                  "net_score": round(self.net_score, 2),
-                                  "net_score_latency": _milliseconds(self.net_score_latency)}
-        for name in PHASE1_ORDER:
-            result.update(self._pair(name, _milliseconds, lambda score: round(score, 2)))
-        return result
-
-    def _pair(self, name: str, latency: Callable[[float], Any], score: Callable[[float], float]) -> dict[str, Any]:
-        if name == "size_score":
-            devices = {device: score(value) for device, value in self.size_score.device_scores().items()}
-            return {"size_score": devices, "size_score_latency": latency(self.size_score.latency_seconds)}
-        metric: MetricScore = getattr(self, name)
-        return {name: score(metric.score), f"{name}_latency": latency(metric.latency_seconds)}
+    def entries(self) -> dict[str, tuple[float | dict[str, float], float]]:
+        """Every metric by name: (its score — per device for size_score —, its latency in seconds). The doors
+        lay these out in their own formats (REST ModelRating, Phase-1 NDJSON)."""
+        entries: dict[str, tuple[float | dict[str, float], float]] = {
+            name: (metric.score, metric.latency_seconds) for name, metric in self.scalar_metrics().items()}
+        entries["size_score"] = (self.size_score.device_scores(), self.size_score.latency_seconds)
+        return entries
 
 
 class GateFailure(BaseModel):
@@ -201,10 +176,6 @@ def gate(rating: Rating, threshold: float = INGEST_THRESHOLD) -> list[GateFailur
     if rating.net_score < threshold:
         failures.append(GateFailure(metric="net_score", value=rating.net_score, reason=rating.net_score_explanation))
     return failures
-
-
-def _milliseconds(seconds: float) -> int:
-    return round(seconds * 1000)
 
 
 def _timed(name: str, metric: Callable[[Evidence], MetricResult], evidence: Evidence) -> MetricScore:

@@ -15,7 +15,7 @@ Only READY artifacts carry the GSI keys (`gsi_type`, `gsi_name`, `gsi_source`, a
 the indexes are sparse and PENDING records are invisible to every enumeration by construction. Every
 enumeration is a Query: a typed page seeks `by_type` after the cursor's sort key; a page over several types
 (or all) merges one such seek per type rather than using a constant-partition GSI, which would put every
-artifact in one hot partition. Cursors are the last sort key (base64 JSON, see store.keyset). GSIs are
+artifact in one hot partition. Cursors are the last sort key (registry.paging). GSIs are
 eventually consistent: an artifact marked ready shows in listings after the index catches up (milliseconds).
 
 Size: a record is stored as zlib-compressed JSON in a Binary attribute. DynamoDB items are capped at 400 KB;
@@ -38,8 +38,8 @@ from botocore.exceptions import ClientError
 
 from registry.errors import Conflict, NotFound
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
-from store.keyset import check_limit, decode_cursor, encode_cursor, merge_page, sort_key, timestamp_key, type_list
-from store.ports import Page
+from registry.paging import Page, decode_cursor, sort_key, timestamp_key
+from store.keyset import check_limit, merge_page, type_list
 
 Item = dict[str, dict[str, Any]]
 
@@ -192,16 +192,13 @@ class DynamoMetadataStore:
                             Limit=count, max_items=count)
         return [(head["sort"]["S"], head) for head in heads]
 
-    def cursor_after(self, artifact: Artifact) -> str:
-        return encode_cursor(sort_key(artifact))
-
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str]]:
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str, str]]:
         for kind in type_list(types):
             for head in self._query(IndexName="by_type", KeyConditionExpression="gsi_type = :type",
                                     ExpressionAttributeValues={":type": _s(kind.value)}, Limit=_SEARCH_PAGE):
                 artifact = self._decode(head)
                 if artifact is not None:
-                    yield artifact.id, artifact.name, artifact.readme
+                    yield sort_key(artifact), artifact.id, artifact.name, artifact.readme
 
     def delete_artifact(self, artifact_id: str) -> None:
         """The head, its chunks and rating (one partition), then its parent links."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from registry.settings import Settings
-from store.ports import BlobStore, MetadataStore
+from registry.ports import BlobStore, MetadataStore
 
 _CREATION = threading.Lock()  # boto3 sessions are not safe to create from several threads at once
 

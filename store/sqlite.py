@@ -18,8 +18,8 @@ from typing import Any
 
 from registry.errors import Conflict, NotFound
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
-from store.keyset import check_limit, decode_cursor, encode_cursor, merge_page, sort_key, timestamp_key, type_list
-from store.ports import Page
+from registry.paging import Page, decode_cursor, sort_key, timestamp_key
+from store.keyset import check_limit, merge_page, type_list
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
@@ -177,10 +177,7 @@ class SqliteMetadataStore:
     def _ready_page(self, sql: str, params: tuple[Any, ...]) -> list[tuple[str, str]]:
         return [(key, body) for key, body in self._db().execute(sql, params)]
 
-    def cursor_after(self, artifact: Artifact) -> str:
-        return encode_cursor(sort_key(artifact))
-
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str]]:
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str, str]]:
         """Keyset batches, each a fresh query: the generator may be resumed on another thread, and no read
         transaction stays open between batches."""
         wanted = [kind.value for kind in type_list(types)]
@@ -190,8 +187,8 @@ class SqliteMetadataStore:
                 f"SELECT sort_key, id, name, readme FROM artifacts WHERE status = ? "
                 f"AND sort_key > ? AND type IN ({_marks(wanted)}) ORDER BY sort_key LIMIT ?",
                 (_READY, after, *wanted, _SEARCH_BATCH)).fetchall()
-            for _, artifact_id, name, readme in rows:
-                yield artifact_id, name, readme or ""
+            for key, artifact_id, name, readme in rows:
+                yield key, artifact_id, name, readme or ""
             if len(rows) < _SEARCH_BATCH:
                 return
             after = rows[-1][0]

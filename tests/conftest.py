@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings
-from schema.app import create_app
+from app.factory import create_app
 
 pytest_plugins = ["tests.fakehub.fixture", "tests.aws_fixtures"]
 
@@ -36,6 +36,12 @@ def client(app) -> Iterator[TestClient]:
         yield test_client
 
 
+def nodes(result: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    """The nodes of a connection field in a GraphQL result (after asserting it has no errors)."""
+    assert not result.get("errors"), result
+    return [edge["node"] for edge in result["data"][field]["edges"]]
+
+
 class GraphQL:
     """Posts documents to /graphql as a given bearer token."""
 
@@ -52,7 +58,7 @@ class GraphQL:
         return response.json()
 
     def login(self, username: str, password: str) -> str:
-        result = self('mutation($u: String!, $p: String!) { authenticate(username: $u, password: $p) '
+        result = self('mutation($u: String!, $p: String!) { authenticate(input: {username: $u, password: $p}) '
                       '{ token errors { code message } } }', u=username, p=password)
         payload = result["data"]["authenticate"]
         assert payload["errors"] == [], payload

@@ -56,7 +56,7 @@ def test_ci_the_deploy_the_package_and_lambda_use_one_python(
 def test_function_runs_the_mangum_handler_within_api_gateway_limits(template: dict[str, Any]) -> None:
     (function,) = resources_of_type(template, "AWS::Serverless::Function").values()
     properties = function["Properties"]
-    assert properties["Handler"] == "schema.lambda_handler.handler"
+    assert properties["Handler"] == "app.lambda_handler.handler"
     assert properties["MemorySize"] == 512
     assert properties["Timeout"] == 29
     assert properties["Environment"]["Variables"]["REGISTRY_BACKEND"] == "aws"

@@ -12,17 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME
-from schema.app import build_registry, create_app
-from store.ports import package_keys
-from tests.conftest import GraphQL
+from app.factory import build_registry, create_app
+from registry.ports import package_keys
+from tests.conftest import GraphQL, nodes
 from tests.package.zips import build_zip, hf_files
 from tests.schema.test_artifacts import ingested
 from tests.schema.test_package import DOWNLOAD, FINALIZE
 from tests.servers import TEST_ACCESS_KEY, TEST_SECRET_KEY
 
 pytestmark = pytest.mark.aws
-TICKET = ('mutation($n: String!, $s: Float) { requestUpload(name: $n, size: $s) { ticket { uploadId url method '
-          'fields } } }')
+TICKET = ('mutation($n: String!, $s: Float) { requestUpload(input: {name: $n, size: $s}) { ticket { uploadId url '
+          'method fields } } }')
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def aws_gql(settings, seaweed, moto_url, monkeypatch):
 def test_ingest_search_upload_download_delete_on_aws(aws_gql, tmp_path):
     gql, registry = aws_gql
     model = ingested(gql)
-    found = gql('{ searchArtifacts(regex: "MiniLM") { artifactId } }')["data"]["searchArtifacts"]
+    found = nodes(gql('{ searchArtifacts(regex: "MiniLM") { edges { node { artifactId } } } }'), "searchArtifacts")
     assert found == [{"artifactId": model["artifactId"]}]
 
     package = build_zip(tmp_path / "package.zip", hf_files()).read_bytes()
@@ -58,13 +58,13 @@ def test_ingest_search_upload_download_delete_on_aws(aws_gql, tmp_path):
     assert done["errors"] == [], done
     artifact_id = done["artifact"]["artifactId"]
 
-    link = gql(DOWNLOAD, id=artifact_id, p="full")["data"]["requestDownload"]["download"]
+    link = gql(DOWNLOAD, id=artifact_id, p="FULL")["data"]["requestDownload"]["download"]
     assert link["url"].startswith(registry.settings.s3_endpoint_url)  # a presigned GET, not through the API
     assert httpx.get(link["url"]).content == package
     tampered = link["url"].replace("X-Amz-Signature=", "X-Amz-Signature=0")
     assert httpx.get(tampered).status_code == 403
 
     keys = package_keys(registry.metadata.get_artifact(artifact_id))
-    gql('mutation($id: String!) { deleteArtifact(artifactId: $id) { deletedId } }', id=artifact_id)
+    gql('mutation($id: String!) { deleteArtifact(input: {artifactId: $id}) { deletedId } }', id=artifact_id)
     assert not any(registry.blobs.exists(k) for k in keys)
     assert gql("mutation { resetRegistry { ok } }")["data"]["resetRegistry"]["ok"] is True

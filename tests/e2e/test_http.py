@@ -9,14 +9,15 @@ import pytest
 from mangum import Mangum
 
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME
-from schema.app import create_app
-from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL
+from app.factory import create_app
+from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL, nodes
 from tests.e2e.lambda_events import http_api_event
 from tests.servers import uvicorn_server
 
 INGEST = ("mutation($u: String!, $n: String!, $c: String!, $d: String!) { ingestArtifact(input: {type: MODEL, "
           "url: $u, name: $n, codeUrl: $c, datasetUrls: [$d]}) { artifact { artifactId name } errors { code } } }")
-LOGIN = "mutation($u: String!, $p: String!) { authenticate(username: $u, password: $p) { token errors { code } } }"
+LOGIN = ("mutation($u: String!, $p: String!) { authenticate(input: {username: $u, password: $p}) "
+         "{ token errors { code } } }")
 
 
 @pytest.fixture
@@ -39,18 +40,18 @@ def test_model_lifecycle_over_http(server):
         created = post(http, INGEST, token, u=MINILM_URL, c=MINILM_CODE, d=MINILM_DATASET, n="all-MiniLM-L6-v2")
         artifact = created["data"]["ingestArtifact"]["artifact"]
         artifact_id = artifact["artifactId"]
-        by_name = post(http, '{ artifactsByName(name: "all-MiniLM-L6-v2") { artifactId } }', token)
-        assert by_name["data"]["artifactsByName"] == [{"artifactId": artifact_id}]
-        by_regex = post(http, '{ searchArtifacts(regex: "(?i)minilm") { artifactId } }', token)
-        assert by_regex["data"]["searchArtifacts"] == [{"artifactId": artifact_id}]
-        by_version = post(http, '{ artifactsByVersion(query: "~1.0.0", name: "all-MiniLM-L6-v2") { artifactId } }',
-                          token)
-        assert by_version["data"]["artifactsByVersion"] == [{"artifactId": artifact_id}]
-        deleted = post(http, 'mutation($id: String!) { deleteArtifact(artifactId: $id) { deletedId } }', token,
-                       id=artifact_id)
+
+        def found(field: str, arguments: str) -> list[str]:
+            result = post(http, '{ %s(%s) { edges { node { artifactId } } } }' % (field, arguments), token)
+            return [node["artifactId"] for node in nodes(result, field)]
+
+        assert found("artifactsByName", 'name: "all-MiniLM-L6-v2"') == [artifact_id]
+        assert found("searchArtifacts", 'regex: "(?i)minilm"') == [artifact_id]
+        assert found("artifactsByVersion", 'query: "~1.0.0", name: "all-MiniLM-L6-v2"') == [artifact_id]
+        deleted = post(http, 'mutation($id: String!) { deleteArtifact(input: {artifactId: $id}) { deletedId } }',
+                       token, id=artifact_id)
         assert deleted["data"]["deleteArtifact"]["deletedId"] == artifact_id
-        assert post(http, '{ artifactsByName(name: "all-MiniLM-L6-v2") { artifactId } }',
-                    token)["data"]["artifactsByName"] == []
+        assert found("artifactsByName", 'name: "all-MiniLM-L6-v2"') == []
 
 
 def test_concurrent_ingests_get_distinct_ids(server):

@@ -14,7 +14,7 @@ from registry.container import Registry
 from registry.lineage import LineageService
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings
 from registry.sourcing import SourceReader
-from schema.app import create_app
+from app.factory import create_app
 from scoring.sources.github import GitHubSource
 from scoring.sources.hub import HubSource
 from store.files import FileBlobStore
@@ -29,7 +29,8 @@ def registry(settings: Settings, tmp_path) -> Iterator[Registry]:
     github = GitHubSource(settings.github_api_url, None, timeout=5, retries=0)
     built = Registry(settings=settings, metadata=metadata, blobs=FileBlobStore(tmp_path / "blobs"), hub=hub,
                      github=github)
-    built.artifacts = ArtifactService(settings, metadata, built.blobs, SourceReader(hub, github))  # no gate
+    built.artifacts = ArtifactService(settings, metadata, metadata, metadata, metadata, built.blobs,
+                                      SourceReader(hub, github))  # no gate
     built.lineage = LineageService(metadata, built.artifacts, github)
     yield built
     github.close()

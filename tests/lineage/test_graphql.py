@@ -15,7 +15,7 @@ INGEST = ("mutation($i: IngestArtifactInput!) { ingestArtifact(input: $i) { arti
 LINEAGE = ("query($id: String!, $depth: Int, $dir: LineageDirection) { lineage(artifactId: $id, depth: $depth, "
            "direction: $dir) { rootId depth nodes { artifactId name type sourceUrl external source } "
            "edges { from to relation source } } }")
-COST = ("query($id: String!, $part: String, $deps: Boolean) { cost(artifactId: $id, part: $part, "
+COST = ("query($id: String!, $part: PackagePart, $deps: Boolean) { cost(artifactId: $id, part: $part, "
         "withDependencies: $deps) { artifactId name standaloneMb totalMb external note } }")
 LICENSE = ("query($id: String!, $url: String!) { licenseCheck(artifactId: $id, githubUrl: $url) "
            "{ compatible reason modelLicense repoLicense } }")
@@ -125,7 +125,7 @@ def test_cost_is_the_sum_of_the_fixture_files_each_dependency_once(lgql, chain):
     externals = [e for e in entries.values() if e["external"]]
     assert len(externals) == 2 and all(e["totalMb"] == 0 and "counted as 0" in e["note"] for e in externals)
     assert ids[ONNX_ID] not in entries  # a descendant is not a dependency
-    weights = {e["artifactId"]: e for e in lgql(COST, id=ids[ONNX_ID], part="weights", deps=True)["data"]["cost"]}
+    weights = {e["artifactId"]: e for e in lgql(COST, id=ids[ONNX_ID], part="WEIGHTS", deps=True)["data"]["cost"]}
     expected = sum(fixture_bytes(chain, repo_id, weights_only=True) for repo_id in CHAIN)
     assert weights[ids[ONNX_ID]]["totalMb"] == pytest.approx(expected / 1e6, abs=1e-9)
     assert weights[code]["standaloneMb"] == 0
@@ -133,7 +133,8 @@ def test_cost_is_the_sum_of_the_fixture_files_each_dependency_once(lgql, chain):
 
 def test_cost_refuses_an_unknown_part(lgql, chain):
     ids = ingest_chain(lgql, (RESNET_ID,))
-    assert codes(lgql(COST, id=ids[RESNET_ID], part="everything")) == ["INVALID_INPUT"]
+    refused = lgql(COST, id=ids[RESNET_ID], part="everything")
+    assert refused["data"] is None and "PackagePart" in refused["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(("code_repo", "compatible", "repo_license"), [

@@ -10,10 +10,12 @@ import pytest
 
 from registry.artifacts import ArtifactService
 from registry.auth import UserService
+from registry.health import HealthService
 from registry.model import Permission, Token, User
 from registry.package import PackageService
 from registry.settings import Settings
 from registry.sourcing import SourceReader
+from store.factory import build_stores
 from tests.package.fakes import MemoryBlobs, MemoryMetadata
 
 UPLOADER = User(username="uploader", password_hash="-",
@@ -37,6 +39,7 @@ class Services:
     users: UserService
     artifacts: ArtifactService
     packages: PackageService
+    health: HealthService
 
     def token_for(self, user: User) -> str:
         """A bearer secret for `user`, stored the way UserService stores tokens (sha256 of the secret)."""
@@ -55,9 +58,11 @@ def small_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 def build_services(settings: Settings, metadata: Any, blobs: Any, hub: Any = None) -> Services:
     upstream: Any = NoUpstream()
-    artifacts = ArtifactService(settings, metadata, blobs, SourceReader(upstream, upstream))
+    artifacts = ArtifactService(settings, metadata, metadata, metadata, metadata, blobs,
+                                SourceReader(upstream, upstream))
     return Services(settings=settings, metadata=metadata, blobs=blobs, users=UserService(metadata, settings),
-                    artifacts=artifacts, packages=PackageService(settings, metadata, blobs, artifacts, hub))
+                    artifacts=artifacts, packages=PackageService(settings, metadata, metadata, blobs, artifacts, hub),
+                    health=HealthService(stores={}))
 
 
 @pytest.fixture(params=["memory", "local"])
@@ -66,8 +71,7 @@ def services(request, tmp_path) -> Services:
     settings = small_settings(tmp_path)
     if request.param == "memory":
         return build_services(settings, MemoryMetadata(), MemoryBlobs())
-    factory = pytest.importorskip("store.factory", reason="the embedded store adapters are not written yet")
-    metadata, blobs = factory.build_stores(settings)
+    metadata, blobs = build_stores(settings)
     return build_services(settings, metadata, blobs)
 
 

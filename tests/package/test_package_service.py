@@ -11,7 +11,7 @@ import pytest
 
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, FileEntry, Upload, utcnow
-from store.ports import blob_key, package_keys, part_key, staging_key
+from registry.ports import blob_key, package_keys, part_key, staging_key
 from tests.package.conftest import OTHER, READER, UPLOADER, Services, build_services, small_settings
 from tests.package.fakes import MemoryBlobs, MemoryMetadata
 from tests.package.zips import EVIL_PICKLE, build_zip, hf_files

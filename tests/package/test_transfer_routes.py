@@ -1,4 +1,4 @@
-"""schema.transfer over HTTP: the embedded store's upload target and the download route with ranges."""
+"""app.transfer over HTTP: the embedded store's upload target and the download route with ranges."""
 from __future__ import annotations
 
 import hashlib
@@ -13,17 +13,22 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from schema.transfer import RangeNotSatisfiable, parse_range, router
+from app.errors import install_error_handlers
+from app.pipeline import RequestPipeline
+from app.transfer import parse_range, router
+from registry.errors import RangeNotSatisfiable
+from registry.ports import staging_key
 from store.factory import build_stores
-from store.ports import staging_key
 from tests.package.conftest import READER, UPLOADER, Services, build_services, small_settings
 from tests.package.zips import build_zip, hf_files
 
 
 def client_for(services: Services) -> TestClient:
+    """The transfer routes alone, behind the request pipeline and the error rendering they rely on."""
     app = FastAPI()
     app.include_router(router)
-    app.state.registry = services
+    install_error_handlers(app)
+    app.add_middleware(RequestPipeline, registry=services, max_body_bytes=services.settings.max_request_body_bytes)
     return TestClient(app)
 
 
@@ -143,9 +148,7 @@ def test_upload_route_memory_stays_flat(tmp_path):
     that: the body is never gathered. (Driven as raw ASGI because TestClient reads a request body whole first.)"""
     settings = small_settings(tmp_path, max_upload_bytes=64 << 20)
     services = build_services(settings, *build_stores(settings))
-    app = FastAPI()
-    app.include_router(router)
-    app.state.registry = services
+    app = client_for(services).app
     upload_id = services.packages.request_upload(UPLOADER, "m", None, "http://testserver").upload_id
     total_chunks = 48
     sent = 0

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, missing
 from registry.model import ArtifactType
 from registry.rating import Links
 from registry.settings import Settings
-from schema.app import create_app
+from app.factory import create_app
 from tests.rest.conftest import CODE_URL, DATASET_URL, LINKED_ID, add_linked_model, login
 from tests.rest.spec import corrected_spec
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from schema.app import create_app
+from app.factory import create_app
 from tests.conftest import MINILM_URL
 from tests.rest.conftest import CODE_URL, DATASET_URL, add_linked_model, login
 from tests.rest.spec import SpecClient

@@ -1,4 +1,5 @@
-"""registry.query (union of name queries, offset tokens, caps) and registry.timeline, on the embedded store."""
+"""registry.query (union of name queries, offset tokens, caps), typed reads and the health timeline, on the
+embedded store."""
 from __future__ import annotations
 
 import base64
@@ -8,10 +9,11 @@ from datetime import datetime, timezone
 import pytest
 
 from registry.errors import InvalidInput, NotFound, TooLarge
-from registry.health import RequestCounter
+from registry.health import Outcome, RequestCounter, request_timeline
 from registry.model import Artifact, ArtifactType
 from registry.query import ArtifactQueries, NameQuery
-from registry.health import request_timeline
+from resolvers.artifact import checked_model, checked_type
+from resolvers.scope import Caller, RequestScope
 
 MODEL, DATASET, CODE = ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE
 
@@ -103,13 +105,13 @@ def test_caps_turn_into_too_large(registry, admin, add):
 
 def test_typed_and_model_reads(registry, admin, add):
     add("m", MODEL, 1), add("d", DATASET, 2)
-    service = queries(registry)
-    assert service.typed(admin, MODEL, "model-1").name == "m"
+    scope = RequestScope(registry, Caller(registry.users, None), "http://testserver", "request-1")
+    assert checked_type(scope, admin, "model-1", MODEL).name == "m"
     with pytest.raises(NotFound):
-        service.typed(admin, MODEL, "dataset-2")
-    assert service.model(admin, "model-1").name == "m"
+        checked_type(scope, admin, "dataset-2", MODEL)
+    assert checked_model(scope, admin, "model-1").name == "m"
     with pytest.raises(InvalidInput):
-        service.model(admin, "dataset-2")
+        checked_model(scope, admin, "dataset-2")
 
 
 def test_a_named_token_decodes_to_its_index(registry, admin, add):
@@ -122,14 +124,15 @@ def test_a_named_token_decodes_to_its_index(registry, admin, add):
 def test_timeline_buckets_sum_the_counter_minutes():
     counter = RequestCounter()
     now = 1_800_000_000.0  # a minute boundary: 30,000,000 minutes
-    counter.record(False, now - 4 * 60)
-    counter.record(True, now - 4 * 60 + 30)
-    counter.record(False, now)
+    counter.record(Outcome.OK, now - 4 * 60)
+    counter.record(Outcome.SERVER_ERROR, now - 4 * 60 + 30)
+    counter.record(Outcome.CLIENT_ERROR, now - 4 * 60 + 40)
+    counter.record(Outcome.OK, now)
     buckets = request_timeline(counter, 5, now=now)
-    expected = [(2, 1, 1), (0, 0, 1), (0, 0, 1), (0, 0, 1), (1, 0, 1)]
-    assert [(b.requests, b.errors, b.minutes) for b in buckets] == expected
+    expected = [(3, 1, 1, 1), (0, 0, 0, 1), (0, 0, 0, 1), (0, 0, 0, 1), (1, 0, 0, 1)]
+    assert [(b.requests, b.client_errors, b.server_errors, b.minutes) for b in buckets] == expected
     assert buckets[0].start == datetime.fromtimestamp(now - 4 * 60, tz=timezone.utc)
     day = request_timeline(counter, 1440, now=now)
-    assert len(day) == 60 and {b.minutes for b in day} == {24} and sum(b.requests for b in day) == 3
+    assert len(day) == 60 and {b.minutes for b in day} == {24} and sum(b.requests for b in day) == 4
     uneven = request_timeline(counter, 100, now=now)
     assert sum(b.minutes for b in uneven) == 100 and uneven[-1].requests == 1 and len(uneven) == 50

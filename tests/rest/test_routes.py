@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME
-from schema.app import create_app
+from app.factory import create_app
 from tests.conftest import MINILM_URL
 from tests.rest.conftest import CODE_URL, DATASET_URL, login
 from tests.rest.spec import SpecClient

@@ -4,7 +4,7 @@ import base64
 import pytest
 
 from registry.model import Artifact, ArtifactType
-from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL
+from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL, nodes
 
 FIELDS = "artifactId id type name sourceUrl version readme sizeBytes createdBy files { path size sha256 }"
 INGEST = ("mutation($i: IngestArtifactInput!) { ingestArtifact(input: $i) { artifact { %s } "
@@ -48,8 +48,9 @@ def test_ingest_honours_a_given_name_and_reads_it_back(gql):
     artifact = ingested(gql, name="team/minilm: tuned")
     read = gql("query($id: String!) { artifact(id: $id) { name } }", id=artifact["artifactId"])
     assert read["data"]["artifact"]["name"] == "team/minilm: tuned"
-    by_name = gql('query($n: String!) { artifactsByName(name: $n) { artifactId } }', n="team/minilm: tuned")
-    assert by_name["data"]["artifactsByName"] == [{"artifactId": artifact["artifactId"]}]
+    by_name = gql('query($n: String!) { artifactsByName(name: $n) { edges { node { artifactId } } } }',
+                  n="team/minilm: tuned")
+    assert nodes(by_name, "artifactsByName") == [{"artifactId": artifact["artifactId"]}]
 
 
 def test_ids_are_unique_and_the_same_source_twice_conflicts(gql):
@@ -103,17 +104,17 @@ def test_read_by_id_node_name_and_regex(gql):
     node = gql('query($id: ID!) { node(id: $id) { ... on Artifact { artifactId name } } }', id=artifact["id"])
     assert node["data"]["node"] == {"artifactId": artifact_id, "name": "all-MiniLM-L6-v2"}
     for regex in ("^all-Mini", "(?i)^ALL-mini", "MiniLM-L6", "sentence embeddings|semantic search"):
-        found = gql('query($r: String!) { searchArtifacts(regex: $r) { artifactId } }', r=regex)
-        assert found["data"]["searchArtifacts"] == [{"artifactId": artifact_id}], regex
-    none = gql('{ searchArtifacts(regex: "^zzz-nothing") { artifactId } }')
-    assert none["data"]["searchArtifacts"] == []
-    typed = gql('{ searchArtifacts(regex: "MiniLM", types: [DATASET]) { artifactId } }')
-    assert typed["data"]["searchArtifacts"] == []
+        found = gql('query($r: String!) { searchArtifacts(regex: $r) { edges { node { artifactId } } } }', r=regex)
+        assert nodes(found, "searchArtifacts") == [{"artifactId": artifact_id}], regex
+    none = gql('{ searchArtifacts(regex: "^zzz-nothing") { edges { node { artifactId } } } }')
+    assert nodes(none, "searchArtifacts") == []
+    typed = gql('{ searchArtifacts(regex: "MiniLM", types: [DATASET]) { edges { node { artifactId } } } }')
+    assert nodes(typed, "searchArtifacts") == []
 
 
 @pytest.mark.parametrize("regex", [r"(a)\1", "(?<=x)y", "a{100000}", "x" * 600])
 def test_regexes_re2_rejects_are_clear_errors(gql, regex):
-    result = gql('query($r: String!) { searchArtifacts(regex: $r) { artifactId } }', r=regex)
+    result = gql('query($r: String!) { searchArtifacts(regex: $r) { edges { node { artifactId } } } }', r=regex)
     assert codes(result) == ["INVALID_INPUT"], result
 
 
@@ -173,12 +174,12 @@ def test_update_re_ingests_and_keeps_the_id(gql, fake_hub):
 
 def test_delete_removes_the_artifact(gql):
     artifact = ingested(gql)
-    deleted = gql('mutation($id: String!) { deleteArtifact(artifactId: $id) { deletedId errors { code } } }',
+    deleted = gql('mutation($id: String!) { deleteArtifact(input: {artifactId: $id}) { deletedId errors { code } } }',
                   id=artifact["artifactId"])
     assert deleted["data"]["deleteArtifact"] == {"deletedId": artifact["artifactId"], "errors": []}
     gone = gql('query($id: String!) { artifact(id: $id) { name } }', id=artifact["artifactId"])
     assert gone["data"]["artifact"] is None
-    again = gql('mutation($id: String!) { deleteArtifact(artifactId: $id) { errors { code } } }',
+    again = gql('mutation($id: String!) { deleteArtifact(input: {artifactId: $id}) { errors { code } } }',
                 id=artifact["artifactId"])
     assert again["data"]["deleteArtifact"]["errors"] == [{"code": "NOT_FOUND"}]
 
@@ -190,14 +191,14 @@ def test_each_step_is_refused_without_its_permission(gql, make_user):
     searcher = make_user("searcher", "SEARCH")
     assert ingest(searcher)["errors"][0]["code"] == "PERMISSION_DENIED"
     for query in ('{ artifact(id: "%s") { name } }' % artifact_id,
-                  '{ artifactsByName(name: "all-MiniLM-L6-v2") { name } }',
-                  '{ searchArtifacts(regex: "Mini") { name } }',
-                  '{ artifactsByVersion(query: "^1.0.0") { name } }',
+                  '{ artifactsByName(name: "all-MiniLM-L6-v2") { edges { node { name } } } }',
+                  '{ searchArtifacts(regex: "Mini") { edges { node { name } } } }',
+                  '{ artifactsByVersion(query: "^1.0.0") { edges { node { name } } } }',
                   '{ artifacts { edges { cursor } } }',
                   '{ node(id: "%s") { id } }' % global_id):
         assert codes(downloader(query)) == ["PERMISSION_DENIED"], query
         assert not searcher(query).get("errors"), query
-    refused = searcher('mutation { deleteArtifact(artifactId: "%s") { errors { code } } }' % artifact_id)
+    refused = searcher('mutation { deleteArtifact(input: {artifactId: "%s"}) { errors { code } } }' % artifact_id)
     assert refused["data"]["deleteArtifact"]["errors"] == [{"code": "PERMISSION_DENIED"}]
     assert gql('{ artifact(id: "%s") { name } }' % artifact_id)["data"]["artifact"]["name"] == "all-MiniLM-L6-v2"
 
@@ -205,10 +206,11 @@ def test_each_step_is_refused_without_its_permission(gql, make_user):
 def test_uploader_deletes_only_their_own_artifacts(gql, make_user):
     artifact = ingested(gql)
     uploader = make_user("up", "UPLOAD", "SEARCH")
-    refused = uploader('mutation { deleteArtifact(artifactId: "%s") { errors { code } } }' % artifact["artifactId"])
+    refused = uploader('mutation { deleteArtifact(input: {artifactId: "%s"}) { errors { code } } }'
+                       % artifact["artifactId"])
     assert refused["data"]["deleteArtifact"]["errors"] == [{"code": "PERMISSION_DENIED"}]
     own = ingested(uploader, name="mine")
-    done = uploader('mutation { deleteArtifact(artifactId: "%s") { deletedId } }' % own["artifactId"])
+    done = uploader('mutation { deleteArtifact(input: {artifactId: "%s"}) { deletedId } }' % own["artifactId"])
     assert done["data"]["deleteArtifact"]["deletedId"] == own["artifactId"]
 
 

@@ -16,7 +16,7 @@ def test_default_admin_logs_in_with_the_course_password(gql):
 
 
 def test_wrong_password_is_a_user_error(gql):
-    result = gql('mutation { authenticate(username: "%s", password: "nope") { token errors { code } } }'
+    result = gql('mutation { authenticate(input: {username: "%s", password: "nope"}) { token errors { code } } }'
                  % DEFAULT_ADMIN_USERNAME)
     assert result["data"]["authenticate"] == {"token": None, "errors": [{"code": "AUTHENTICATION_FAILED"}]}
 
@@ -37,7 +37,7 @@ def test_authorization_header_works_too(client, gql):
 def test_token_is_counted_once_per_request_and_expires_after_max_uses(tmp_path, fake_hub, settings):
     from fastapi.testclient import TestClient
 
-    from schema.app import create_app
+    from app.factory import create_app
     from tests.conftest import GraphQL
 
     limited = settings.model_copy(update={"token_max_uses": 3})
@@ -52,7 +52,7 @@ def test_token_is_counted_once_per_request_and_expires_after_max_uses(tmp_path, 
 def test_token_expires_after_its_lifetime(settings, fake_hub):
     from fastapi.testclient import TestClient
 
-    from schema.app import create_app
+    from app.factory import create_app
     from tests.conftest import GraphQL
 
     expired = settings.model_copy(update={"token_ttl_seconds": -1})
@@ -85,13 +85,14 @@ def test_duplicate_and_invalid_users_are_refused(gql, make_user):
 def test_users_delete_themselves_and_admins_delete_anyone(gql, make_user):
     alice = make_user("alice", "SEARCH")
     make_user("bob", "SEARCH")
-    refused = alice('mutation { deleteUser(username: "bob") { deletedId errors { code } } }')
+    refused = alice('mutation { deleteUser(input: {username: "bob"}) { deletedId errors { code } } }')
     assert refused["data"]["deleteUser"]["errors"] == [{"code": "PERMISSION_DENIED"}]
-    deleted = alice('mutation { deleteUser(username: "alice") { deletedId } }')
+    deleted = alice('mutation { deleteUser(input: {username: "alice"}) { deletedId } }')
     assert deleted["data"]["deleteUser"]["deletedId"] == "alice"
     assert error_codes(alice(ME)) == ["AUTHENTICATION_FAILED"]  # her tokens went with her
-    assert gql('mutation { deleteUser(username: "bob") { deletedId } }')["data"]["deleteUser"]["deletedId"] == "bob"
-    missing = gql('mutation { deleteUser(username: "bob") { errors { code } } }')
+    deleted = gql('mutation { deleteUser(input: {username: "bob"}) { deletedId } }')
+    assert deleted["data"]["deleteUser"]["deletedId"] == "bob"
+    missing = gql('mutation { deleteUser(input: {username: "bob"}) { errors { code } } }')
     assert missing["data"]["deleteUser"]["errors"] == [{"code": "NOT_FOUND"}]
 
 

@@ -34,14 +34,15 @@ def test_a_failing_store_shows_as_degraded(app, gql, monkeypatch):
 
 
 def test_request_counter_windows():
-    from registry.health import RequestCounter
+    from registry.health import Outcome, RequestCounter
 
     counter = RequestCounter()
-    counter.record(error=False, now=60 * 100)
-    counter.record(error=True, now=60 * 100 + 5)
-    counter.record(error=False, now=60 * 200)
-    assert counter.totals(60, now=60 * 200) == (1, 0)
-    assert counter.totals(1440, now=60 * 200) == (3, 1)
+    counter.record(Outcome.OK, now=60 * 100)
+    counter.record(Outcome.SERVER_ERROR, now=60 * 100 + 5)
+    counter.record(Outcome.CLIENT_ERROR, now=60 * 100 + 6)
+    counter.record(Outcome.OK, now=60 * 200)
+    assert counter.totals(60, now=60 * 200) == (1, 0, 0)
+    assert counter.totals(1440, now=60 * 200) == (4, 1, 1)
 
 
 def test_upstreams_are_probed_and_cached(gql, fake_hub):
@@ -57,7 +58,7 @@ def test_upstreams_are_probed_and_cached(gql, fake_hub):
 def test_an_unreachable_hub_degrades_health(tmp_path, settings):
     from fastapi.testclient import TestClient
 
-    from schema.app import create_app
+    from app.factory import create_app
     from tests.conftest import GraphQL
 
     offline = settings.model_copy(update={"hf_endpoint": "http://127.0.0.1:9", "upstream_timeout_seconds": 1})

@@ -5,12 +5,12 @@ import zipfile
 
 from tests.package.zips import build_zip, hf_files
 
-REQUEST = ('mutation($n: String!, $s: Float) { requestUpload(name: $n, size: $s) { ticket { uploadId url method '
-           'maxBytes } errors { code message } } }')
+REQUEST = ('mutation($n: String!, $s: Float) { requestUpload(input: {name: $n, size: $s}) { ticket { uploadId url '
+           'method maxBytes } errors { code message } } }')
 FINALIZE = ('mutation($u: String!, $h: String!) { finalizeUpload(input: {uploadId: $u, sha256: $h}) { artifact { '
             'artifactId name type sourceUrl files { path size sha256 } } errors { code message } } }')
-DOWNLOAD = ('mutation($id: String!, $p: String!) { requestDownload(artifactId: $id, part: $p) { download { url '
-            'filename sha256 size } errors { code message } } }')
+DOWNLOAD = ('mutation($id: String!, $p: PackagePart!) { requestDownload(input: {artifactId: $id, part: $p}) { '
+            'download { url filename sha256 size } errors { code message } } }')
 
 
 def upload(gql, tmp_path, name="acme/tiny-bert", files=None):
@@ -38,17 +38,17 @@ def test_upload_finalize_and_download_whole_and_parts(gql, tmp_path):
     manifest = {f["path"]: f for f in artifact["files"]}
     assert manifest["model.safetensors"]["sha256"] == hashlib.sha256(hf_files()["model.safetensors"]).hexdigest()
 
-    link = gql(DOWNLOAD, id=artifact["artifactId"], p="full")["data"]["requestDownload"]["download"]
+    link = gql(DOWNLOAD, id=artifact["artifactId"], p="FULL")["data"]["requestDownload"]["download"]
     body = fetch(gql, link["url"])
     assert body.status_code == 200 and body.content == package
     assert hashlib.sha256(body.content).hexdigest() == link["sha256"] and link["size"] == len(package)
     ranged = fetch(gql, link["url"], Range="bytes=10-19")
     assert ranged.status_code == 206 and ranged.content == package[10:20]
 
-    weights = gql(DOWNLOAD, id=artifact["artifactId"], p="weights")["data"]["requestDownload"]["download"]
+    weights = gql(DOWNLOAD, id=artifact["artifactId"], p="WEIGHTS")["data"]["requestDownload"]["download"]
     names = zipfile.ZipFile(io.BytesIO(fetch(gql, weights["url"]).content)).namelist()
     assert sorted(names) == ["model.safetensors", "onnx/model.onnx"]
-    card = gql(DOWNLOAD, id=artifact["artifactId"], p="card")["data"]["requestDownload"]["download"]
+    card = gql(DOWNLOAD, id=artifact["artifactId"], p="CARD")["data"]["requestDownload"]["download"]
     assert "README.md" in zipfile.ZipFile(io.BytesIO(fetch(gql, card["url"]).content)).namelist()
 
     trail = gql('query($id: String!) { auditTrail(artifactId: $id) { action } }', id=artifact["artifactId"])
@@ -81,10 +81,10 @@ def test_permissions_on_upload_and_download(gql, make_user, tmp_path):
     searcher = make_user("searcher", "SEARCH")
     refused = searcher(REQUEST, n="mine", s=10)["data"]["requestUpload"]
     assert refused["errors"][0]["code"] == "PERMISSION_DENIED"
-    no_download = searcher(DOWNLOAD, id=artifact_id, p="full")["data"]["requestDownload"]
+    no_download = searcher(DOWNLOAD, id=artifact_id, p="FULL")["data"]["requestDownload"]
     assert no_download["errors"][0]["code"] == "PERMISSION_DENIED"
     downloader = make_user("downloader", "DOWNLOAD")
-    link = downloader(DOWNLOAD, id=artifact_id, p="full")["data"]["requestDownload"]
+    link = downloader(DOWNLOAD, id=artifact_id, p="FULL")["data"]["requestDownload"]
     assert link["errors"] == []
     assert fetch(downloader, link["download"]["url"]).status_code == 200
     assert gql.client.get(link["download"]["url"].replace("http://testserver", "")).status_code == 403
@@ -94,11 +94,11 @@ def test_deleting_an_uploaded_model_removes_its_blobs(app, gql, tmp_path):
     _, done = upload(gql, tmp_path)
     artifact_id = done["artifact"]["artifactId"]
     stored = app.state.registry.metadata.get_artifact(artifact_id)
-    from store.ports import package_keys
+    from registry.ports import package_keys
 
     keys = package_keys(stored)
     assert len(keys) == 3 and all(app.state.registry.blobs.exists(k) for k in keys)
-    gql('mutation($id: String!) { deleteArtifact(artifactId: $id) { deletedId } }', id=artifact_id)
+    gql('mutation($id: String!) { deleteArtifact(input: {artifactId: $id}) { deletedId } }', id=artifact_id)
     assert not any(app.state.registry.blobs.exists(k) for k in keys)
 
 
@@ -109,14 +109,14 @@ def test_a_hub_model_is_mirrored_on_its_first_download(gql, fake_hub):
     artifact = ingested(gql)
     weights_sha = {f["path"]: f["sha256"] for f in artifact["files"]}["model.safetensors"]
     before = fake_hub.count(r"/resolve/.*model\.safetensors$")
-    link = gql(DOWNLOAD, id=artifact["artifactId"], p="weights")["data"]["requestDownload"]
+    link = gql(DOWNLOAD, id=artifact["artifactId"], p="WEIGHTS")["data"]["requestDownload"]
     assert link["errors"] == [], link
     assert fake_hub.count(r"/resolve/.*model\.safetensors$") == before + 1  # fetched once, at the first download
     archive = zipfile.ZipFile(io.BytesIO(fetch(gql, link["download"]["url"]).content))
     with archive.open("model.safetensors") as weights:
         data = weights.read()
     assert len(data) == WEIGHT_SIZE and hashlib.sha256(data).hexdigest() == weights_sha
-    again = gql(DOWNLOAD, id=artifact["artifactId"], p="full")["data"]["requestDownload"]
+    again = gql(DOWNLOAD, id=artifact["artifactId"], p="FULL")["data"]["requestDownload"]
     assert again["errors"] == [] and fake_hub.count(r"/resolve/.*model\.safetensors$") == before + 1
 
 
@@ -126,7 +126,7 @@ def test_the_mirror_reads_the_commit_ingest_recorded(gql, fake_hub):
     fake_hub.add_dataset("acme/changing", {"data.csv": b"a,b\n1,2\n"}, card="# changing\n")
     artifact = ingested(gql, url="https://huggingface.co/datasets/acme/changing", type_="DATASET")
     fake_hub.add_dataset("acme/changing", {"data.csv": b"a,b\n1,3\n"}, card="# changing\n")  # a new commit
-    refused = gql(DOWNLOAD, id=artifact["artifactId"], p="full")["data"]["requestDownload"]
+    refused = gql(DOWNLOAD, id=artifact["artifactId"], p="FULL")["data"]["requestDownload"]
     assert refused["download"] is None and refused["errors"][0]["code"] == "NOT_FOUND"  # that commit is gone
 
 
@@ -134,5 +134,5 @@ def test_code_from_github_has_no_package(gql, fake_hub):
     from tests.schema.test_artifacts import ingested
 
     code = ingested(gql, url="https://github.com/UKPLab/sentence-transformers", type_="CODE")
-    refused = gql(DOWNLOAD, id=code["artifactId"], p="full")["data"]["requestDownload"]
+    refused = gql(DOWNLOAD, id=code["artifactId"], p="FULL")["data"]["requestDownload"]
     assert refused["errors"][0]["code"] == "NOT_FOUND" and "only its metadata" in refused["errors"][0]["message"]

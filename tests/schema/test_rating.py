@@ -1,5 +1,5 @@
 """The rating gate at ingest, stored ratings, re-rating and version search through GraphQL."""
-from tests.conftest import MINILM_URL
+from tests.conftest import MINILM_URL, nodes
 from tests.fakehub.seed import MULTI_FORMAT_ID
 from tests.schema.test_artifacts import codes, count_all, ingest, ingested
 
@@ -41,7 +41,7 @@ def test_rating_a_dataset_is_invalid(gql, fake_hub):
 def test_rerating_gathers_fresh_evidence(gql, fake_hub):
     artifact = ingested(gql)
     before = gql(RATING, id=artifact["artifactId"])["data"]["rating"]["evidenceTime"]
-    result = gql('mutation($id: String!) { rateArtifact(artifactId: $id) { rating { netScore evidenceTime } '
+    result = gql('mutation($id: String!) { rateArtifact(input: {artifactId: $id}) { rating { netScore evidenceTime } '
                  'errors { code } } }', id=artifact["artifactId"])["data"]["rateArtifact"]
     assert result["errors"] == [] and result["rating"]["evidenceTime"] > before
     assert gql(RATING, id=artifact["artifactId"])["data"]["rating"]["evidenceTime"] == result["rating"]["evidenceTime"]
@@ -63,12 +63,12 @@ def test_version_search_uses_git_tags(gql, fake_hub):
                        ("acme/reviews-c", ["release"])):
         fake_hub.add_dataset(repo, {"data.csv": b"a,b\n"}, card="# reviews\n", git_tags=tags)
         ingested(gql, url=f"https://huggingface.co/datasets/{repo}", type_="DATASET", code_url=None)
-    query = 'query($q: String!) { artifactsByVersion(query: $q) { name version } }'
+    query = 'query($q: String!) { artifactsByVersion(query: $q) { edges { node { name version } } } }'
 
     def names(q):
         result = gql(query, q=q)
         assert "errors" not in result, result
-        return sorted(a["name"] for a in result["data"]["artifactsByVersion"])
+        return sorted(a["name"] for a in nodes(result, "artifactsByVersion"))
 
     assert names("1.2.0") == ["reviews-a"]
     assert names("1.0.0") == ["reviews-c"]

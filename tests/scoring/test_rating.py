@@ -10,19 +10,6 @@ from scoring.sources.types import RepoFile
 from tests.scoring.builders import (RICH_CARD, code, commits, contributors, dataset, evidence, github_repo, linked,
                                     model, pr)
 
-PHASE1_KEYS = [
-    "name", "category", "net_score", "net_score_latency", "ramp_up_time", "ramp_up_time_latency", "bus_factor",
-    "bus_factor_latency", "performance_claims", "performance_claims_latency", "license", "license_latency",
-    "size_score", "size_score_latency", "dataset_and_code_score", "dataset_and_code_score_latency", "dataset_quality",
-    "dataset_quality_latency", "code_quality", "code_quality_latency",
-]
-SPEC_KEYS = {
-    "name", "category", "net_score", "net_score_latency", "ramp_up_time", "ramp_up_time_latency", "bus_factor",
-    "bus_factor_latency", "performance_claims", "performance_claims_latency", "license", "license_latency",
-    "dataset_and_code_score", "dataset_and_code_score_latency", "dataset_quality", "dataset_quality_latency",
-    "code_quality", "code_quality_latency", "reproducibility", "reproducibility_latency", "reviewedness",
-    "reviewedness_latency", "tree_score", "tree_score_latency", "size_score", "size_score_latency",
-}
 DATASET_CARD = "# Data\n\n" + "A corpus of short English product reviews. " * 10 + "\n\n## Uses\n\nTraining.\n"
 
 
@@ -75,22 +62,12 @@ def test_weights_must_be_non_negative_with_one_positive() -> None:
     assert sum(DEFAULT_WEIGHTS.model_dump().values()) == pytest.approx(1.0)
 
 
-def test_phase1_dict_has_the_phase1_keys_in_order_and_integer_milliseconds() -> None:
-    line = rate(rich_evidence()).to_phase1_dict()
-    assert list(line)[:len(PHASE1_KEYS)] == PHASE1_KEYS
-    assert list(line)[len(PHASE1_KEYS):] == ["reproducibility", "reproducibility_latency", "reviewedness",
-                                             "reviewedness_latency", "tree_score", "tree_score_latency"]
-    assert all(isinstance(value, int) for key, value in line.items() if key.endswith("_latency"))
-    assert line["name"] == "tiny-model" and line["category"] == "MODEL"
-    assert set(line["size_score"]) == {"raspberry_pi", "jetson_nano", "desktop_pc", "aws_server"}
-
-
-def test_spec_dict_is_the_rest_model_rating() -> None:
+def test_entries_list_every_metric_with_its_score_and_latency() -> None:
     rating = rate(rich_evidence())
-    spec = rating.to_spec_dict()
-    assert set(spec) == SPEC_KEYS
-    assert spec["size_score_latency"] == rating.size_score.latency_seconds
-    assert spec["reviewedness"] == rating.reviewedness.score
+    entries = rating.entries()
+    assert set(entries) == {*rating.scalar_metrics(), "size_score"}
+    assert entries["reviewedness"] == (rating.reviewedness.score, rating.reviewedness.latency_seconds)
+    assert entries["size_score"] == (rating.size_score.device_scores(), rating.size_score.latency_seconds)
 
 
 def test_recompute_from_stored_evidence_gives_identical_scores_and_explanations() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from store.files import FileBlobStore
-from store.ports import BlobStore, MetadataStore
+from registry.ports import BlobStore, MetadataStore
 from store.sqlite import SqliteMetadataStore
 
 BACKENDS = ["local", pytest.param("aws", marks=pytest.mark.aws)]

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from registry.errors import InvalidInput, NotFound, TooLarge
 from store.files import FileBlobStore
-from store.ports import blob_key, staging_key
+from registry.ports import blob_key, staging_key
 from store.s3 import S3BlobStore, content_disposition
 from tests.servers import unavailable_s3
 

@@ -15,7 +15,8 @@ import store.sqlite
 from registry.errors import Conflict, InvalidInput, NotFound
 from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, FileEntry, Permission,
                             Token, Upload, User)
-from store.ports import MetadataStore
+from registry.paging import cursor_of, sort_key
+from registry.ports import MetadataStore
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 MODEL, DATASET, CODE = ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE
@@ -73,7 +74,7 @@ def test_pending_artifacts_are_invisible_until_marked_ready(metadata):
     assert list(metadata.get_artifacts(["a-1"])) == ["a-1"]
     assert [a.id for a in metadata.find_by_name("org/pending")] == ["a-1"]
     assert [a.id for a in metadata.list_artifacts(None, None, 10).items] == ["a-1"]
-    assert list(metadata.iter_search_text()) == [("a-1", "org/pending", "readme of a-1")]
+    assert list(metadata.iter_search_text()) == [(sort_key(ready), "a-1", "org/pending", "readme of a-1")]
 
 
 def test_mark_ready_of_an_unknown_id_is_not_found(metadata):
@@ -180,11 +181,11 @@ def test_paging_filters_by_type(metadata, catalogue):
     assert page.next_cursor is None and {a.type for a in page.items} == {CODE} and len(page.items) == 83
 
 
-def test_cursor_after_an_artifact_resumes_right_after_it(metadata, catalogue):
+def test_an_artifacts_cursor_resumes_right_after_it(metadata, catalogue):
     page = metadata.list_artifacts([MODEL], None, 10)
-    resumed = metadata.list_artifacts([MODEL], metadata.cursor_after(page.items[3]), 3)
+    resumed = metadata.list_artifacts([MODEL], cursor_of(page.items[3]), 3)
     assert [a.id for a in resumed.items] == [a.id for a in page.items[4:7]]
-    assert metadata.cursor_after(page.items[-1]) == page.next_cursor
+    assert cursor_of(page.items[-1]) == page.next_cursor
 
 
 def test_an_exact_last_page_ends_the_enumeration(metadata):
@@ -215,8 +216,8 @@ def test_search_text_streams_every_ready_artifact_in_batches(metadata, monkeypat
     metadata.create_artifact(artifact("t-pending"))
 
     everything = list(metadata.iter_search_text())
-    assert sorted(everything) == sorted((a.id, a.name, a.readme) for a in items)
-    assert {row[0] for row in metadata.iter_search_text([DATASET])} == {a.id for a in items if a.type is DATASET}
+    assert sorted(everything) == sorted((sort_key(a), a.id, a.name, a.readme) for a in items)
+    assert {row[1] for row in metadata.iter_search_text([DATASET])} == {a.id for a in items if a.type is DATASET}
 
 
 def test_a_record_bigger_than_one_item_round_trips(metadata):

@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from registry.cli import main as cli_main
-from scoring.phase1 import UrlLine, main, parse_url_file
+from cli.phase1 import UrlLine, parse_url_file, phase1_line
+from cli.phase1 import main as cli_main
+from cli.phase1 import run as main
+from scoring.rating import rate
 from scoring.sources.github import GitHubSource
 from scoring.sources.hub import HubSource
 from tests.fakehub.seed import DATASET_ID, MINILM_GITHUB, MINILM_ID, MISSING_ID, MULTI_FORMAT_ID
+from tests.scoring.test_rating import rich_evidence
 
 PHASE1_KEYS = [
     "name", "category", "net_score", "net_score_latency", "ramp_up_time", "ramp_up_time_latency", "bus_factor",
@@ -25,6 +28,16 @@ URL_FILE = (f"https://github.com/{MINILM_GITHUB}, https://huggingface.co/dataset
             "\n"
             f",,https://huggingface.co/{MULTI_FORMAT_ID}/tree/main\n"
             f",,https://huggingface.co/{MISSING_ID}\n")
+
+
+def test_a_line_has_the_phase1_keys_in_order_and_integer_milliseconds() -> None:
+    line = phase1_line(rate(rich_evidence()))
+    assert list(line)[:len(PHASE1_KEYS)] == PHASE1_KEYS
+    assert list(line)[len(PHASE1_KEYS):] == ["reproducibility", "reproducibility_latency", "reviewedness",
+                                             "reviewedness_latency", "tree_score", "tree_score_latency"]
+    assert all(isinstance(value, int) for key, value in line.items() if key.endswith("_latency"))
+    assert line["name"] == "tiny-model" and line["category"] == "MODEL"
+    assert set(line["size_score"]) == {"raspberry_pi", "jetson_nano", "desktop_pc", "aws_server"}
 
 
 def test_parse_url_file_allows_blanks_and_skips_lines_without_a_model() -> None:
@@ -68,7 +81,7 @@ def test_module_entry_point_reads_the_settings(fake_hub, tmp_path: Path) -> None
     url_file = tmp_path / "urls.txt"
     url_file.write_text(f",,https://huggingface.co/{MULTI_FORMAT_ID}\n")
     env = os.environ | {"HF_ENDPOINT": fake_hub.hf_endpoint, "GITHUB_API_URL": fake_hub.github_api_url}
-    done = subprocess.run([sys.executable, "-m", "registry.cli", str(url_file)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "cli.phase1", str(url_file)], capture_output=True, text=True,
                           env=env, cwd=Path(__file__).resolve().parents[2], timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     check_line(done.stdout.strip(), "multi-format")

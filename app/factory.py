@@ -1,20 +1,22 @@
-"""The app factory: the only place (with the Lambda handler) that chooses adapters."""
+"""The app factory: the only place (with the Lambda handler) that chooses adapters and assembles the doors
+behind the one request pipeline."""
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
 
 import rest
+from app import transfer
+from app.errors import install_error_handlers
+from app.graphql_context import GraphQLContext
+from app.logs import configure_logging
+from app.pipeline import RequestPipeline
 from registry.container import Registry
-from registry.errors import DomainError
 from registry.settings import Settings
-from schema.context import RequestContext
+from resolvers.scope import scope_from_state
 from schema.graphql import build_schema
-from schema import transfer
-from schema.middleware import BodyLimit, RequestCounting
 
 
 def build_registry(settings: Settings) -> Registry:
@@ -30,13 +32,13 @@ def build_registry(settings: Settings) -> Registry:
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
     settings = settings or Settings()
     registry = registry or build_registry(settings)
+    registry.health.log_feed = configure_logging().recent
     app = FastAPI(title="Trustworthy Model Registry", version="0.1.0",
                   docs_url="/docs" if settings.is_development else None, redoc_url=None)
     app.state.registry = registry
 
-    async def context_getter(request: Request) -> RequestContext:
-        header = request.headers.get("x-authorization") or request.headers.get("authorization")
-        return RequestContext(registry, header)
+    async def context_getter(request: Request) -> GraphQLContext:
+        return GraphQLContext(scope_from_state(request.state))
 
     ide: Literal["graphiql"] | None = "graphiql" if settings.is_development else None
     graphql: GraphQLRouter[Any, Any] = GraphQLRouter(build_schema(settings), context_getter=context_getter,
@@ -44,11 +46,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.include_router(graphql, prefix="/graphql")
     app.include_router(transfer.router)
     rest.install(app)
-
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
-
-    app.add_middleware(RequestCounting, counter=registry.health.counter)
-    app.add_middleware(BodyLimit, max_bytes=settings.graphql_max_body_bytes, paths=("/graphql",))
+    install_error_handlers(app)
+    app.add_middleware(RequestPipeline, registry=registry, max_body_bytes=settings.max_request_body_bytes)
     return app

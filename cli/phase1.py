@@ -1,4 +1,5 @@
-"""Phase-1 compatible scoring: one NDJSON rating per model of a URL file (`./run URL_FILE`, registry/cli.py).
+"""Phase-1 compatible scoring: one NDJSON rating per model of a URL file (`./run URL_FILE`,
+`python -m cli.phase1 URL_FILE`), with the upstreams from the registry's settings.
 
 Each line of URL_FILE is `code_url, dataset_url, model_url` (any may be blank); lines without a model URL
 are skipped. Output keys follow the Phase-1 order (then the Phase-2 metrics), latencies in integer ms.
@@ -12,14 +13,20 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from registry.settings import Settings
+from registry.upstream import build_sources
 from scoring.errors import SourceError
 from scoring.gather import GitHubReader, HubReader, gather_evidence
-from scoring.rating import rate
+from scoring.rating import Rating, rate
 from scoring.sources.url import parse_source_url
 
 MAX_PARALLEL_MODELS = 4
+PHASE1_ORDER = (  # Phase-1 NDJSON keys after name/category/net_score, in order; then the Phase-2 metrics
+    "ramp_up_time", "bus_factor", "performance_claims", "license", "size_score", "dataset_and_code_score",
+    "dataset_quality", "code_quality", "reproducibility", "reviewedness", "tree_score",
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +55,28 @@ def rate_line(line: UrlLine, hub: HubReader, github: GitHubReader) -> str:
         raise SourceError(f"{line.model_url} is not a Hugging Face model URL")
     evidence = gather_evidence(ref, hub, github, code_url=line.code_url,
                                dataset_urls=[line.dataset_url] if line.dataset_url else [])
-    return json.dumps(rate(evidence).to_phase1_dict())
+    return json.dumps(phase1_line(rate(evidence)))
 
 
-def main(argv: Sequence[str] | None, *, hub: HubReader, github: GitHubReader, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def phase1_line(rating: Rating) -> dict[str, Any]:
+    """The Phase-1 NDJSON object: Phase-1 keys in order, then the Phase-2 metrics; latencies in integer
+    milliseconds, scores rounded to 2 decimals."""
+    line: dict[str, Any] = {"name": rating.name, "category": rating.category, "net_score": round(rating.net_score, 2),
+                            "net_score_latency": _milliseconds(rating.net_score_latency)}
+    entries = rating.entries()
+    for name in PHASE1_ORDER:
+        score, latency = entries[name]
+        line[name] = {k: round(v, 2) for k, v in score.items()} if isinstance(score, dict) else round(score, 2)
+        line[f"{name}_latency"] = _milliseconds(latency)
+    return line
+
+
+def _milliseconds(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def run(argv: Sequence[str] | None, *, hub: HubReader, github: GitHubReader, out: TextIO | None = None,
+        err: TextIO | None = None) -> int:
     """Run the CLI on `argv` (default: sys.argv[1:]) with the given upstream sources."""
     args = list(sys.argv[1:] if argv is None else argv)
     out, err = out or sys.stdout, err or sys.stderr
@@ -74,3 +98,13 @@ def main(argv: Sequence[str] | None, *, hub: HubReader, github: GitHubReader, ou
                 print(f"{line.model_url}: {exc}", file=err)
                 status = 1
     return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command: upstream clients configured by the registry's settings (HF_ENDPOINT, GITHUB_API_URL ...)."""
+    hub, github = build_sources(Settings())
+    return run(argv, hub=hub, github=github)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

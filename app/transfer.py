@@ -1,4 +1,4 @@
-"""The two HTTP routes package transfers need besides GraphQL/REST: the embedded store's upload target and the
+"""The two HTTP routes package transfers need besides GraphQL and REST: the embedded store's upload target and the
 download endpoint (a redirect to a presigned URL, or the bytes streamed with HTTP range support).
 
 Both stream: an upload body is pulled chunk by chunk by the worker thread that writes it to the blob store, and a
@@ -7,31 +7,27 @@ download is read from the blob store chunk by chunk, so memory stays flat whatev
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import anyio.from_thread
-import anyio.to_thread
 import re2
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from registry.errors import DomainError, InvalidInput
+from app.errors import error_response
+from registry.errors import InvalidInput, RangeNotSatisfiable
 from registry.package import Download
+from resolvers import package as packages
+from resolvers.scope import scope_from_state
+from scoring.parts import PackagePart
 
 router = APIRouter()
 
 _RANGE = re2.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-class RangeNotSatisfiable(DomainError):
-    code = "RANGE_NOT_SATISFIABLE"
-    status = 416
-
-
 @router.put("/uploads/{upload_id}", include_in_schema=False)
 async def put_upload(upload_id: str, request: Request) -> Response:
     """Body of a package upload for the embedded store; the upload id is the credential (see PackageService)."""
-    packages = request.app.state.registry.packages
     body = request.stream()
 
     async def next_chunk() -> bytes | None:
@@ -46,39 +42,32 @@ async def put_upload(upload_id: str, request: Request) -> Response:
             if chunk:
                 yield chunk
 
-    try:
-        length = _content_length(request)
-        size = await anyio.to_thread.run_sync(packages.receive_upload, upload_id, chunks(), length)
-    except DomainError as exc:
-        return error_response(exc)
+    size = await packages.receive_upload(scope_from_state(request.state), upload_id, chunks(), _content_length(request))
     return JSONResponse({"upload_id": upload_id, "size": size})
 
 
 @router.get("/download/{artifact_id}", include_in_schema=False)
-async def download(artifact_id: str, request: Request, part: str = "full") -> Response:
+async def download(artifact_id: str, request: Request, part: PackagePart = PackagePart.FULL) -> Response:
     """The package (or one part) of an uploaded model: 307 to a presigned URL, else streamed (206 for a range)."""
-    registry = request.app.state.registry
-    header = request.headers.get("x-authorization") or request.headers.get("authorization")
+    scope = scope_from_state(request.state)
+    item: Download = await packages.request_download(scope, artifact_id, part)
+    if item.url:
+        return RedirectResponse(item.url, status_code=307)
     try:
-        user = await anyio.to_thread.run_sync(registry.users.user_for_token, header)
-        item: Download = await anyio.to_thread.run_sync(registry.packages.download, user, artifact_id, part)
-        if item.url:
-            return RedirectResponse(item.url, status_code=307)
         span = parse_range(request.headers.get("range"), item.size)
     except RangeNotSatisfiable as exc:
-        return error_response(exc, {"Content-Range": f"bytes */{exc.details['size']}"})
-    except DomainError as exc:
-        return error_response(exc)
+        return error_response(exc, headers={"Content-Range": f"bytes */{exc.details['size']}"})
+    stream = scope.registry.packages.open_range
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{item.sha256}"', "X-Checksum-Sha256": item.sha256,
                "Content-Disposition": f'attachment; filename="{item.filename}"'}
     if span is None:
         headers["Content-Length"] = str(item.size)
-        return StreamingResponse(registry.packages.open_range(item.key), headers=headers,
+        return StreamingResponse(stream(item.key), headers=headers,
                                  media_type="application/zip")
     start, end = span
     headers["Content-Length"] = str(end - start + 1)
     headers["Content-Range"] = f"bytes {start}-{end}/{item.size}"
-    return StreamingResponse(registry.packages.open_range(item.key, start, end), status_code=206, headers=headers,
+    return StreamingResponse(stream(item.key, start, end), status_code=206, headers=headers,
                              media_type="application/zip")
 
 
@@ -103,11 +92,6 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if start >= size:
         raise RangeNotSatisfiable(f"the range starts past the end of the {size}-byte file", size=size)
     return start, min(end, size - 1)
-
-
-def error_response(exc: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The app's error shape for errors raised inside these streaming routes."""
-    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
 def _content_length(request: Request) -> int | None:

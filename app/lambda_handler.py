@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from mangum import Mangum
 
+from app.factory import create_app
 from registry.settings import Settings
-from schema.app import create_app
 
 app = create_app(Settings())
 handler = Mangum(app, lifespan="off")

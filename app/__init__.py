@@ -1,0 +1,1 @@
+"""The HTTP shell: app factory, the one request pipeline, transfer routes, serve and the Lambda handler."""
