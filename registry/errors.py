@@ -66,3 +66,37 @@ class UpstreamError(DomainError):
 
     code = "UPSTREAM_ERROR"
     status = 502
+
+
+class UnsafeContent(DomainError):
+    """A package or mirrored hub file whose pickles would run dangerous code on load (os.system, eval, ...).
+
+    422 Unprocessable Content: the request is well-formed and allowed, but the content itself is refused, and
+    sending it again will never succeed. Not 400 (nothing is malformed), not 403 (the doors answer 403 for bad
+    credentials), not 424 (the spec's "disqualified by its rating"). `details['findings']` lists each file and
+    global (ContentFinding records)."""
+
+    code = "UNSAFE_CONTENT"
+    status = 422
+
+
+class MonitorRejected(DomainError):
+    """A sensitive model's JS monitor refused the download (non-zero exit, timeout, crash or too much output).
+    The message includes the program's stdout, as the course asks; 403: the caller may not have this download."""
+
+    code = "MONITOR_REJECTED"
+    status = 403
+
+
+class LinkInvalid(DomainError):
+    """A signed download link that was altered, made with another key, or lacks its signature."""
+
+    code = "LINK_INVALID"
+    status = 403
+
+
+class LinkExpired(DomainError):
+    """A genuine signed download link past its expiry: the client should ask for a new one."""
+
+    code = "LINK_EXPIRED"
+    status = 403
