@@ -74,6 +74,8 @@ class User(BaseModel):
     password_hash: str
     permissions: frozenset[Permission] = frozenset()
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the password changes; tokens issued before it are refused (stores keep users as JSON bodies).
+    credentials_changed_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
