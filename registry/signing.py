@@ -137,4 +137,3 @@ def _expiry(expires: str | int) -> int:
     if not (expires.isascii() and expires.isdigit()) or len(expires) > _MAX_EXPIRES_DIGITS:
         raise LinkInvalid("this download link's expiry is not a timestamp")
     return int(expires)
-
