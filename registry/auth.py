@@ -1,7 +1,11 @@
 """Users, passwords, bearer tokens and permissions.
 
 Passwords are stored only as argon2id hashes. A token is 32 random bytes shown once; the store keeps its
-sha256, so a leaked table grants nothing. A token lasts `token_max_uses` requests or `token_ttl_seconds`.
+sha256, so a leaked table grants nothing. A token lasts `token_max_uses` requests or `token_ttl_seconds`, and
+dies when its user's password changes. New passwords follow registry/password.py's policy.
+
+The default admin is created with the course's password when the user table is empty (a new or reset registry)
+and can never be deleted, so no request can bring it back with the published password.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from registry import events
 from registry.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from registry.model import Permission, Token, User, utcnow
+from registry.password import check_password
 from registry.settings import Settings
 from registry.paging import as_utc
 from registry.ports import UserStore
@@ -60,7 +65,7 @@ class UserService:
     def authenticate(self, username: str, password: str) -> str:
         """Check the credentials and issue a token; returns the bearer secret."""
         user = self._store.get_user(username)
-        if user is None and username == self._settings.admin_username:
+        if user is None and username == self._settings.admin_username and not self._store.list_users():
             self.ensure_default_admin()  # lazily, so a cold start makes no store call
             user = self._store.get_user(username)
         try:
@@ -85,27 +90,48 @@ class UserService:
         user = self._store.get_user(token.username)
         if user is None:
             raise AuthenticationFailed("the token's user no longer exists")
+        if user.credentials_changed_at is not None \
+                and as_utc(token.issued_at) < as_utc(user.credentials_changed_at):
+            raise AuthenticationFailed("the token was issued before the password changed: log in again")
         return user
 
     def register(self, actor: User, username: str, password: str, permissions: frozenset[Permission]) -> User:
         require(actor, Permission.ADMIN)
         if not _USERNAME.match(username):
             raise InvalidInput("usernames are 1-64 characters of letters, digits, '_', '.', '@' and '-'")
-        if len(password) < 8 or len(password) > 1024:
-            raise InvalidInput("passwords are 8 to 1024 characters")
+        check_password(username, password)
         user = self._new_user(username, password, permissions)
         self._store.put_user(user)
         return user
 
     def delete(self, actor: User, username: str) -> None:
-        """Admins delete anyone; users delete themselves."""
+        """Admins delete anyone; users delete themselves; nobody deletes the default admin."""
+        if username == self._settings.admin_username:
+            raise Conflict("the default admin account cannot be deleted; change its password instead")
         if actor.username != username:
             require(actor, Permission.ADMIN)
         if self._store.get_user(username) is None:
             raise NotFound(f"no user {username!r}")
-        if username == self._settings.admin_username and actor.username != username:
-            raise Conflict("the default admin can only be removed by a reset")
         self._store.delete_user(username)
+
+    def change_password(self, actor: User, username: str, new_password: str,
+                        current_password: str | None = None) -> User:
+        """Set `username`'s password: one's own with the current password, anyone's as an admin. The new one must
+        pass the password policy; every token the user holds stops working (the caller's own included)."""
+        if actor.username == username:
+            target = self._store.get_user(username)
+            if target is None or not _verifies(target.password_hash, current_password):
+                raise AuthenticationFailed("the current password is wrong")
+        else:
+            require(actor, Permission.ADMIN)
+            target = self._store.get_user(username)
+            if target is None:
+                raise NotFound(f"no user {username!r}")
+        check_password(username, new_password)
+        changed = target.model_copy(update={"password_hash": _hasher.hash(new_password),
+                                            "credentials_changed_at": utcnow()})
+        self._store.put_user(changed, overwrite=True)
+        return changed
 
     def list(self, actor: User) -> list[User]:
         require(actor, Permission.ADMIN)
@@ -114,3 +140,12 @@ class UserService:
     @staticmethod
     def _new_user(username: str, password: str, permissions: frozenset[Permission]) -> User:
         return User(username=username, password_hash=_hasher.hash(password), permissions=permissions)
+
+
+def _verifies(password_hash: str, password: str | None) -> bool:
+    if not isinstance(password, str):
+        return False
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False

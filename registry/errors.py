@@ -18,6 +18,10 @@ class ErrorCode(str, enum.Enum):
     DISQUALIFIED = "DISQUALIFIED"
     UPSTREAM_ERROR = "UPSTREAM_ERROR"
     RANGE_NOT_SATISFIABLE = "RANGE_NOT_SATISFIABLE"
+    UNSAFE_CONTENT = "UNSAFE_CONTENT"
+    MONITOR_REJECTED = "MONITOR_REJECTED"
+    LINK_INVALID = "LINK_INVALID"
+    LINK_EXPIRED = "LINK_EXPIRED"
 
 
 ERROR_MEANINGS: dict[ErrorCode, str] = {
@@ -32,6 +36,12 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
     ErrorCode.DISQUALIFIED: "The rating gate refused the model; `details.failures` lists each failing metric.",
     ErrorCode.UPSTREAM_ERROR: "Hugging Face or GitHub could not be reached or failed; retry later.",
     ErrorCode.RANGE_NOT_SATISFIABLE: "The requested byte range starts past the end of the file.",
+    ErrorCode.UNSAFE_CONTENT: "A package file's pickles import dangerous globals (code that runs on load); "
+                              "`details.findings` names each file and global. Nothing was stored.",
+    ErrorCode.MONITOR_REJECTED: "A sensitive model's monitor program refused this download; the message carries "
+                                "its output.",
+    ErrorCode.LINK_INVALID: "The download link was altered or is not signed by this registry; ask for a new one.",
+    ErrorCode.LINK_EXPIRED: "The download link has expired; ask for a new one.",
 }
 
 
@@ -104,3 +114,37 @@ class RangeNotSatisfiable(DomainError):
 
     code = ErrorCode.RANGE_NOT_SATISFIABLE.value
     status = 416
+
+
+class UnsafeContent(DomainError):
+    """A package or mirrored hub file whose pickles would run dangerous code on load (os.system, eval, ...).
+
+    422 Unprocessable Content: the request is well-formed and allowed, but the content itself is refused, and
+    sending it again will never succeed. Not 400 (nothing is malformed), not 403 (the doors answer 403 for bad
+    credentials), not 424 (the spec's "disqualified by its rating"). `details['findings']` lists each file and
+    global (ContentFinding records)."""
+
+    code = ErrorCode.UNSAFE_CONTENT.value
+    status = 422
+
+
+class MonitorRejected(DomainError):
+    """A sensitive model's JS monitor refused the download (non-zero exit, timeout, crash or too much output).
+    The message includes the program's stdout, as the course asks; 403: the caller may not have this download."""
+
+    code = ErrorCode.MONITOR_REJECTED.value
+    status = 403
+
+
+class LinkInvalid(DomainError):
+    """A signed download link that was altered, made with another key, or lacks its signature."""
+
+    code = ErrorCode.LINK_INVALID.value
+    status = 403
+
+
+class LinkExpired(DomainError):
+    """A genuine signed download link past its expiry: the client should ask for a new one."""
+
+    code = ErrorCode.LINK_EXPIRED.value
+    status = 403

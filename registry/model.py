@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 
 def utcnow() -> datetime:
@@ -74,6 +74,8 @@ class User(BaseModel):
     password_hash: str
     permissions: frozenset[Permission] = frozenset()
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the password changes; tokens issued before it are refused (stores keep users as JSON bodies).
+    credentials_changed_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -107,3 +109,66 @@ class Upload(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     artifact_id: str | None = None  # set when the upload replaces an existing artifact's package
+
+
+class FindingSeverity(str, enum.Enum):
+    """How bad one import found in a pickle is, in picklescan's own classification (its SafetyLevel)."""
+
+    SUSPICIOUS = "suspicious"  # outside picklescan's known-safe list, not known to run code: stored and shown
+    DANGEROUS = "dangerous"  # known to run code or reach the OS (os.system, builtins.eval, subprocess.*): refused
+    UNSCANNABLE = "unscannable"  # a pickle-capable file the scanner could not read: nothing shows it safe, refused
+
+
+class ContentVerdict(str, enum.Enum):
+    CLEAN = "clean"  # no finding
+    SUSPICIOUS = "suspicious"  # only suspicious findings: accepted, shown to every reader
+    UNSAFE = "unsafe"  # a dangerous or unscannable finding: refused
+
+
+REFUSED_SEVERITIES = frozenset({FindingSeverity.DANGEROUS, FindingSeverity.UNSCANNABLE})
+
+
+class ContentFinding(BaseModel):
+    """One thing the scan found: `global_name` is the "module.name" a pickle in `file` imports on load (None for an
+    unscannable file); `detail` says more (why a file could not be scanned, or that its stream is malformed)."""
+
+    file: str
+    global_name: str | None = None
+    severity: FindingSeverity
+    detail: str | None = None
+
+
+class ContentScan(BaseModel):
+    """The malicious-content scan of an artifact's files, kept in `Artifact.metadata[ContentScan.METADATA_KEY]`.
+
+    `scanned_files` are the package paths read as pickles (by extension or by the pickle PROTO opcode; torch zips
+    and .npz are scanned inside). Pickles are disassembled by picklescan, never loaded. An upload or hub mirror
+    whose verdict is `unsafe` is refused with UNSAFE_CONTENT; a `suspicious` one is stored with its findings.
+    """
+
+    METADATA_KEY: ClassVar[str] = "content_scan"
+
+    scanner: str
+    scanned_files: list[str] = Field(default_factory=list)
+    findings: list[ContentFinding] = Field(default_factory=list)
+    scanned_at: datetime = Field(default_factory=utcnow)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> ContentVerdict:
+        severities = {finding.severity for finding in self.findings}
+        if severities & REFUSED_SEVERITIES:
+            return ContentVerdict.UNSAFE
+        return ContentVerdict.SUSPICIOUS if severities else ContentVerdict.CLEAN
+
+    @property
+    def refused(self) -> list[ContentFinding]:
+        """The findings that make the content unsafe."""
+        return [finding for finding in self.findings if finding.severity in REFUSED_SEVERITIES]
+
+    @classmethod
+    def of(cls, artifact: Artifact) -> "ContentScan | None":
+        """The artifact's recorded scan; None when its files were never scanned (a hub artifact not yet mirrored,
+        or code and datasets, which are not stored)."""
+        recorded = artifact.metadata.get(cls.METADATA_KEY)
+        return None if recorded is None else cls.model_validate(recorded)

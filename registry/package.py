@@ -4,6 +4,10 @@ The flow: `request_upload` hands out a ticket (an S3 presigned POST, or this ser
 the embedded store); the client sends the zip; `finalize_upload` checks its sha256, reads it with
 `registry.zipsafe` (caps, safe paths, pickle scan), stores it and its parts content-addressed and registers
 the model. Staged bytes and the upload record are always removed at the end, whatever happened.
+
+Malicious content: a package, or a hub model's files mirrored on first download, whose pickles import dangerous
+globals (or cannot be scanned) is refused with UNSAFE_CONTENT before anything is stored; suspicious findings are
+kept on the artifact (`ContentScan` in its metadata) for every reader to see.
 """
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ import re2
 
 from registry.artifacts import ArtifactService, new_id
 from registry.auth import require
-from registry.errors import Conflict, InvalidInput, NotFound, TooLarge, UpstreamError
-from registry.model import Artifact, ArtifactType, AuditAction, FileEntry, Permission, Upload, User, utcnow
+from registry.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsafeContent, UpstreamError
+from registry.model import Artifact, ArtifactType, AuditAction, ContentScan, ContentVerdict, FileEntry, Permission, \
+    Upload, User, utcnow
 from registry.settings import Settings
 from registry.sourcing import upstream_errors
 from registry.validation import check_name, check_part
@@ -155,6 +160,7 @@ class PackageService:
         part = check_part(part)
         artifact = self._artifacts.get(actor, artifact_id, Permission.DOWNLOAD)
         if artifact.package_sha256 is None:
+            _refuse_if_unsafe(artifact.name, ContentScan.of(artifact))  # known bad: don't fetch it again
             artifact = self._mirror(artifact)
         package = cast(str, artifact.package_sha256)
         whole = part is PackagePart.FULL
@@ -191,11 +197,14 @@ class PackageService:
             settings = self._settings
             manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
                                    max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
+            scanned = _with_scan(artifact, manifest.content_scan)
+            if manifest.content_scan.verdict is ContentVerdict.UNSAFE:
+                self._records.replace_artifact(scanned)  # readers see why; later downloads refuse without fetching
+                _refuse_if_unsafe(artifact.name, manifest.content_scan)
             written = _Written()
             self._put(blob_key(sha), package, written)  # an identical concurrent mirror is fine: same bytes
             parts = self._store_parts(package, manifest, workdir, written, sha)
-        mirrored = artifact.model_copy(update={"package_sha256": sha, "parts": parts, "metadata": {
-            **artifact.metadata, "pickle_findings": [f.as_dict() for f in manifest.pickle_findings]}})
+        mirrored = scanned.model_copy(update={"package_sha256": sha, "parts": parts})
         self._records.replace_artifact(mirrored)
         return mirrored
 
@@ -261,6 +270,7 @@ class PackageService:
         settings = self._settings
         manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
                                max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
+        _refuse_if_unsafe(upload.name, manifest.content_scan)
         written = _Written()
         try:
             if not self._put(blob_key(actual), package, written):
@@ -330,14 +340,33 @@ def _artifact_from(upload: Upload, actor: User, manifest: ZipManifest, sha: str,
     metadata: dict[str, Any] = {
         "source": "upload", "root": manifest.root, "config": manifest.config, "config_error": manifest.config_error,
         "adapter_config": manifest.adapter_config, "card_data": card_data, "card_error": card_error,
-        "pickle_findings": [f.as_dict() for f in manifest.pickle_findings],
-        "pickle_flagged": any(f.flagged for f in manifest.pickle_findings),
+        ContentScan.METADATA_KEY: manifest.content_scan.model_dump(mode="json"),
     }
     return Artifact(id=new_id(), type=ArtifactType.MODEL, name=upload.name, source_url=None,
                     version=version_from_tags([str(declared)]) if declared else DEFAULT_VERSION,
                     readme=manifest.readme or "",
                     files=[FileEntry(path=e.path, size=e.size, sha256=e.sha256) for e in manifest.entries],
                     package_sha256=sha, parts=parts, metadata=metadata, created_by=actor.username)
+
+
+def _with_scan(artifact: Artifact, scan: ContentScan) -> Artifact:
+    return artifact.model_copy(update={"metadata": {**artifact.metadata,
+                                                    ContentScan.METADATA_KEY: scan.model_dump(mode="json")}})
+
+
+def _refuse_if_unsafe(name: str, scan: ContentScan | None) -> None:
+    """Raise UnsafeContent naming each refused file and the globals it imports, when the scan's verdict is unsafe."""
+    if scan is None or scan.verdict is not ContentVerdict.UNSAFE:
+        return
+    reasons: list[str] = []
+    for file in sorted({finding.file for finding in scan.refused}):
+        found = [finding for finding in scan.refused if finding.file == file]
+        imports = sorted(f.global_name for f in found if f.global_name)
+        reasons += [f"{file} imports {', '.join(imports)}"] if imports else []
+        reasons += [f"{file} cannot be scanned ({f.detail})" for f in found if f.global_name is None]
+    raise UnsafeContent(f"{name!r} is refused as unsafe: its pickles would run code when loaded, or cannot be "
+                        f"checked: {'; '.join(reasons)}",
+                        findings=[finding.model_dump(mode="json") for finding in scan.refused])
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

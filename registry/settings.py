@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ADMIN_USERNAME = "ece30861defaultadminuser"
@@ -37,6 +37,9 @@ class Settings(BaseSettings):
 
     admin_username: str = DEFAULT_ADMIN_USERNAME
     admin_password: str = DEFAULT_ADMIN_PASSWORD
+    # The course's autograder logs in with the published password, so a deployment may keep it, but only when it
+    # says so: production refuses to start with it otherwise.
+    allow_default_admin_password: bool = False
     token_max_uses: int = 1000
     token_ttl_seconds: int = 10 * 3600
 
@@ -45,9 +48,20 @@ class Settings(BaseSettings):
     max_regex_length: int = 512
     max_upload_bytes: int = 5 * 1024**3
     presign_ttl_seconds: int = 900
+    # HMAC key of the embedded store's signed download links (registry/signing.py). Required in production with
+    # the embedded store; elsewhere a random key is kept in a 0600 file in the data directory.
+    download_signing_key: SecretStr | None = None
     zip_max_entries: int = 10_000
     zip_max_total_bytes: int = 20 * 1024**3
     zip_max_ratio: float = 200.0
+
+    # JS monitors of sensitive models (registry/monitor.py): bounds of one run, and the hosts they may reach
+    # ("host" or "host:port", e.g. REGISTRY_MONITOR_ALLOWED_HOSTS='["audit.acme.example:443"]').
+    monitor_timeout_seconds: float = 10.0
+    monitor_memory_mb: int = 128
+    monitor_max_output_bytes: int = 64 * 1024
+    monitor_max_program_bytes: int = 256 * 1024
+    monitor_allowed_hosts: list[str] = Field(default_factory=list)
 
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
@@ -56,8 +70,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
-        if self.environment == "production" and self.backend == "local" and not self.public_url:
+        if self.environment != "production":
+            return self
+        if self.backend == "local" and not self.public_url:
             raise ValueError("REGISTRY_PUBLIC_URL must be set in production")
+        if self.backend == "local" and self.download_signing_key is None:
+            raise ValueError("REGISTRY_DOWNLOAD_SIGNING_KEY must be set in production with the embedded store")
+        if self.admin_password == DEFAULT_ADMIN_PASSWORD and not self.allow_default_admin_password:
+            raise ValueError("production refuses the published default admin password: set REGISTRY_ADMIN_PASSWORD,"
+                             " or REGISTRY_ALLOW_DEFAULT_ADMIN_PASSWORD=true to keep it on purpose")
         return self
 
     def base_url(self, request_base_url: str) -> str:

@@ -1,6 +1,7 @@
 """Safe reading of an uploaded zip package: caps checked first, then every entry streamed and hashed.
 
-Nothing is ever extracted to disk by joining archive paths, and nothing is ever unpickled.
+Nothing is ever extracted to disk by joining archive paths, and nothing is ever unpickled: pickle-capable files
+are disassembled by picklescan and its findings classified (`ContentScan`, registry/model.py).
 
 Why an entry reader of our own: zipfile trusts the central directory and silently stops at the declared
 size, so an entry whose deflate stream holds more than it declares reads one way here and another way in
@@ -25,11 +26,12 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from importlib.metadata import version
 from typing import IO, Any
 
-
 from registry.errors import InvalidInput
+from registry.model import ContentFinding, ContentScan, FindingSeverity
 
 CHUNK = 1 << 20
 README_CAP = 1_000_000  # README.md text kept for the card and search
@@ -61,24 +63,6 @@ class ZipEntry:
 
 
 @dataclass(frozen=True)
-class PickleFinding:
-    """What picklescan saw in one pickle-format file: imports it would run, or why it could not be read."""
-
-    path: str
-    dangerous: list[str] = field(default_factory=list)
-    suspicious: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.dangerous) or self.error is not None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "dangerous": self.dangerous, "suspicious": self.suspicious, "error": self.error,
-                "flagged": self.flagged}
-
-
-@dataclass(frozen=True)
 class ZipManifest:
     entries: list[ZipEntry]
     root: str  # the stripped top folder ("name/") or ""
@@ -86,7 +70,7 @@ class ZipManifest:
     config: dict[str, Any] | None
     config_error: str | None
     adapter_config: dict[str, Any] | None
-    pickle_findings: list[PickleFinding]
+    content_scan: ContentScan
 
 
 @dataclass(frozen=True)
@@ -119,7 +103,9 @@ def inspect_zip(path: str, *, max_entries: int, max_total_bytes: int, max_ratio:
     return ZipManifest(entries=sorted(entries, key=lambda e: e.path), root=root,
                        readme=None if readme is None else readme.decode("utf-8", errors="replace"),
                        config=config, config_error=config_error, adapter_config=adapter_config,
-                       pickle_findings=sorted(reader.findings, key=lambda f: f.path))
+                       content_scan=ContentScan(scanner=f"picklescan {version('picklescan')}",
+                                                scanned_files=sorted(reader.scanned),
+                                                findings=sorted(reader.findings, key=_finding_order)))
 
 
 # the listing ------------------------------------------------------------------------------------------------------
@@ -254,7 +240,8 @@ class _EntryReader:
         self._root = root
         self._limits = limits
         self.documents: dict[str, bytes] = {}
-        self.findings: list[PickleFinding] = []
+        self.scanned: list[str] = []
+        self.findings: list[ContentFinding] = []
 
     def read(self, raw: IO[bytes], info: zipfile.ZipInfo, offset: int) -> ZipEntry:
         path = info.filename[len(self._root):]
@@ -281,13 +268,18 @@ class _EntryReader:
                                    " header")
             if spool is not None:
                 spool.seek(0)
-                self.findings.append(self._scan(spool, path))
+                self.scanned.append(path)
+                self.findings.extend(self._scan(spool, path))
         if keep:
             self.documents[path] = bytes(kept)
         return ZipEntry(path=path, archive_name=info.filename, size=size, sha256=digest.hexdigest())
 
-    def _scan(self, spool: IO[bytes], path: str) -> PickleFinding:
-        """picklescan lists the imports a pickle would perform by disassembling it; it never loads it.
+    def _scan(self, spool: IO[bytes], path: str) -> list[ContentFinding]:
+        """picklescan lists the imports a pickle would perform by disassembling it (inside torch zips and .npz
+        too); it never loads it. Its own SafetyLevel classifies each import: Dangerous and Suspicious become
+        findings, Innocuous ones (torch storages, OrderedDict, numpy arrays) do not.
+        A file it cannot read at all is UNSCANNABLE: a loader might still run it, so it is refused, not trusted.
+        A stream that breaks after some imports keeps those imports (picklescan reports them) plus a note.
         (Imported here, not at module import: it pulls in tarfile and more, which a cold start doesn't need.)"""
         from picklescan.scanner import SafetyLevel, scan_bytes
 
@@ -297,14 +289,23 @@ class _EntryReader:
         extension = os.path.splitext(path)[1].lower()
         try:
             result = scan_bytes(spool, path, extension if extension in PICKLE_EXTENSIONS else None)
-        except Exception as exc:  # picklescan raises bare Exceptions on malformed input; record, don't crash
-            return PickleFinding(path=path, error=f"picklescan could not read the file: {exc}")
-        by_level: dict[Any, list[str]] = {level: [] for level in SafetyLevel}
-        for found in result.globals:
-            by_level[found.safety].append(f"{found.module}.{found.name}")
-        return PickleFinding(path=path, dangerous=sorted(set(by_level[SafetyLevel.Dangerous])),
-                             suspicious=sorted(set(by_level[SafetyLevel.Suspicious])),
-                             error="the pickle stream is malformed" if result.scan_err else None)
+        except Exception as exc:  # picklescan raises bare Exceptions on input it cannot parse
+            return [ContentFinding(file=path, severity=FindingSeverity.UNSCANNABLE,
+                                   detail=f"picklescan could not read the file: {exc}")]
+        severity = {SafetyLevel.Dangerous: FindingSeverity.DANGEROUS,
+                    SafetyLevel.Suspicious: FindingSeverity.SUSPICIOUS}
+        imports = {(f"{found.module}.{found.name}", severity[found.safety]) for found in result.globals
+                   if found.safety in severity}
+        findings = [ContentFinding(file=path, global_name=name, severity=level) for name, level in imports]
+        if result.scan_err:
+            findings.append(ContentFinding(file=path, severity=FindingSeverity.SUSPICIOUS,
+                                           detail="the pickle stream is malformed; the scan stopped where it broke"))
+        return findings
+
+
+def _finding_order(finding: ContentFinding) -> tuple[str, bool, str]:
+    """By file; a file's imports first, then notes about the file itself."""
+    return finding.file, finding.global_name is None, finding.global_name or ""
 
 
 def _looks_pickled(path: str, first_chunk: bytes) -> bool:

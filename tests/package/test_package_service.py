@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
-from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, FileEntry, Upload, utcnow
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, ContentVerdict, \
+    FileEntry, Upload, utcnow
 from registry.ports import blob_key, package_keys, part_key, staging_key
 from tests.package.conftest import OTHER, READER, UPLOADER, Services, build_services, small_settings
 from tests.package.fakes import MemoryBlobs, MemoryMetadata
-from tests.package.zips import EVIL_PICKLE, build_zip, hf_files
+from tests.package.pickles import TORCH_STATE_DICT
+from tests.package.zips import build_zip, hf_files
 
 BASE = "http://testserver"
 
@@ -85,7 +87,7 @@ def test_request_upload_checks(services):
 
 
 def test_upload_finalize_and_download(services, tmp_path):
-    files = hf_files(**{"pytorch_model.bin": EVIL_PICKLE})
+    files = hf_files(**{"pytorch_model.bin": TORCH_STATE_DICT})
     data = zip_bytes(tmp_path, files, root="tiny-model/")
     artifact = upload(services, data)
 
@@ -96,8 +98,8 @@ def test_upload_finalize_and_download(services, tmp_path):
     assert {f.path: f.sha256 for f in artifact.files} == {p: sha(d) for p, d in files.items()}
     assert artifact.readme.startswith("---") and artifact.metadata["config"]["model_type"] == "bert"
     assert artifact.metadata["source"] == "upload" and artifact.metadata["card_data"]["license"] == "apache-2.0"
-    assert artifact.metadata["pickle_flagged"] is True
-    assert artifact.metadata["pickle_findings"][0]["dangerous"] == ["os.system"]
+    scan = ContentScan.of(artifact)
+    assert scan is not None and scan.scanned_files == ["pytorch_model.bin"] and scan.verdict is ContentVerdict.CLEAN
     assert services.artifacts.get(UPLOADER, artifact.id).package_sha256 == sha(data)
 
     assert fetch(services, artifact.id, "full") == data

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from registry.errors import InvalidInput
+from registry.model import ContentVerdict, FindingSeverity
 from registry.zipsafe import ZipManifest, inspect_zip
 from tests.package.zips import CLEAN_PICKLE, CONFIG, EVIL_PICKLE, EVIL_PICKLE_PROTO2, build_zip, hf_files, \
     patch_central
@@ -38,7 +39,8 @@ def test_describes_an_honest_package(tmp_path):
     assert manifest.root == ""
     assert manifest.readme is not None and manifest.readme.startswith("---\nlicense: apache-2.0")
     assert manifest.config == CONFIG and manifest.config_error is None
-    assert manifest.pickle_findings == []
+    assert manifest.content_scan.scanned_files == [] and manifest.content_scan.findings == []
+    assert manifest.content_scan.verdict is ContentVerdict.CLEAN
 
 
 def test_strips_one_top_level_folder_and_ignores_macos_junk(tmp_path):
@@ -196,12 +198,12 @@ def test_overlapping_entries(tmp_path):
 def test_dangerous_pickle_is_flagged_never_loaded(tmp_path):
     pickles = {"pytorch_model.bin": EVIL_PICKLE, "training_state": EVIL_PICKLE_PROTO2, "optimizer.pkl": CLEAN_PICKLE}
     path = build_zip(tmp_path / "p.zip", hf_files(**pickles))
-    findings = {f.path: f for f in inspect(path).pickle_findings}
-    assert set(findings) == {"pytorch_model.bin", "training_state", "optimizer.pkl"}
-    assert findings["pytorch_model.bin"].dangerous == ["os.system"] and findings["pytorch_model.bin"].flagged
-    assert findings["training_state"].dangerous == ["posix.system"]
-    assert findings["optimizer.pkl"].dangerous == [] and not findings["optimizer.pkl"].flagged
-    assert findings["pytorch_model.bin"].as_dict()["flagged"] is True
+    scan = inspect(path).content_scan
+    assert scan.scanned_files == ["optimizer.pkl", "pytorch_model.bin", "training_state"]
+    assert [(f.file, f.global_name, f.severity) for f in scan.findings] == [
+        ("pytorch_model.bin", "os.system", FindingSeverity.DANGEROUS),
+        ("training_state", "posix.system", FindingSeverity.DANGEROUS)]
+    assert scan.verdict is ContentVerdict.UNSAFE and scan.scanner.startswith("picklescan ")
 
 
 def test_nested_zip_bomb_in_a_checkpoint_is_refused(tmp_path):
@@ -218,8 +220,8 @@ def test_torch_style_checkpoint_is_scanned_inside(tmp_path):
         nested.writestr("archive/data.pkl", EVIL_PICKLE)
         nested.writestr("archive/version", b"3\n")
     path = build_zip(tmp_path / "p.zip", hf_files(**{"model.pt": inner.getvalue()}))
-    (finding,) = inspect(path).pickle_findings
-    assert finding.path == "model.pt" and finding.dangerous == ["os.system"]
+    (finding,) = inspect(path).content_scan.findings
+    assert (finding.file, finding.global_name, finding.severity) == ("model.pt", "os.system", FindingSeverity.DANGEROUS)
 
 
 def test_local_header_must_match_the_directory(tmp_path):
@@ -267,7 +269,10 @@ def test_oversized_config_is_recorded(tmp_path):
     assert manifest.config is None and manifest.config_error == "larger than 1000000 bytes"
 
 
-def test_unreadable_pickle_is_recorded_as_an_error(tmp_path):
+def test_unreadable_pickle_is_recorded_as_unscannable(tmp_path):
     bad_numpy = b"\x93NUMPY\x09\x09" + b"\x00" * 20
-    (finding,) = inspect(build_zip(tmp_path / "p.zip", hf_files(**{"array.npy": bad_numpy}))).pickle_findings
-    assert finding.error and "picklescan could not read the file" in finding.error and finding.flagged
+    scan = inspect(build_zip(tmp_path / "p.zip", hf_files(**{"array.npy": bad_numpy}))).content_scan
+    (finding,) = scan.findings
+    assert finding.file == "array.npy" and finding.severity is FindingSeverity.UNSCANNABLE
+    assert finding.global_name is None and "picklescan could not read the file" in (finding.detail or "")
+    assert scan.verdict is ContentVerdict.UNSAFE

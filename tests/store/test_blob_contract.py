@@ -1,4 +1,4 @@
-"""The BlobStore contract (store/ports.py), run against a local directory and against S3 on SeaweedFS."""
+"""The BlobStore contract (registry/ports.py), run against a local directory and against S3 on SeaweedFS."""
 from __future__ import annotations
 
 import io

@@ -1,4 +1,4 @@
-"""The MetadataStore contract (store/ports.py), run against SQLite and against DynamoDB (moto's server)."""
+"""The MetadataStore contract (registry/ports.py), run against SQLite and against DynamoDB (moto's server)."""
 from __future__ import annotations
 
 import base64
