@@ -1,13 +1,13 @@
 """The app factory: the only place (with the Lambda handler) that chooses adapters."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from strawberry.fastapi import GraphQLRouter
 
 import rest
+from app.static import OfflineGraphQLRouter, install_static
 from registry.container import Registry
 from registry.errors import DomainError
 from registry.settings import Settings
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     settings = settings or Settings()
     registry = registry or build_registry(settings)
     app = FastAPI(title="Trustworthy Model Registry", version="0.1.0",
-                  docs_url="/docs" if settings.is_development else None, redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.registry = registry
 
     async def context_getter(request: Request) -> RequestContext:
@@ -39,8 +39,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         return RequestContext(registry, header)
 
     ide: Literal["graphiql"] | None = "graphiql" if settings.is_development else None
-    graphql: GraphQLRouter[Any, Any] = GraphQLRouter(build_schema(settings), context_getter=context_getter,
-                                                     graphql_ide=ide, allow_queries_via_get=False)
+    graphql = OfflineGraphQLRouter(build_schema(settings), context_getter=context_getter, graphql_ide=ide,
+                                   allow_queries_via_get=False)
     app.include_router(graphql, prefix="/graphql")
     app.include_router(transfer.router)
     rest.install(app)
@@ -51,4 +51,5 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     app.add_middleware(RequestCounting, counter=registry.health.counter)
     app.add_middleware(BodyLimit, max_bytes=settings.graphql_max_body_bytes, paths=("/graphql",))
+    install_static(app, settings)  # after every API route (the UI never answers for one); CORS outermost
     return app

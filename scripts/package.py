@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_PACKAGES = ("registry", "schema", "resolvers", "scoring", "store", "rest")
+APP_PACKAGES = ("app", "registry", "schema", "resolvers", "scoring", "store", "rest")
 EXCLUDED_DIR_NAMES = frozenset({"tests", "__pycache__"})
 # Import names of test/dev tools that must never ship; finding one in the staged tree fails the build.
 DEV_PACKAGES = frozenset({

