@@ -229,3 +229,17 @@ test("logout forgets the token and the credentials", async () => {
   assert.equal(registry.session, null);
   assert.equal(registry.credentials, null);
 });
+
+test("a model page whose only failing field is its rating is shown without the rating", async () => {
+  const artifact = { artifactId: "m1", name: "acme", rating: null };
+  const { registry } = client({
+    ModelPage: (v) => (v.id === "m1"
+      ? { data: { artifact }, errors: [{ message: "no rating", path: ["artifact", "rating"],
+        extensions: { code: "NOT_FOUND" } }] }
+      : { data: { artifact: null }, errors: [{ message: "boom", path: ["artifact", "lineage"],
+        extensions: { code: "UPSTREAM_ERROR" } }] }),
+  });
+  await registry.login("ada", "secret");
+  assert.deepEqual(await registry.modelPage("m1"), artifact);
+  await assert.rejects(registry.modelPage("m2"), { code: "UPSTREAM_ERROR" });
+});

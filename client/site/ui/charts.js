@@ -45,7 +45,7 @@ export function ratingView(rating, idPrefix) {
   const rowHeight = 26;
   const height = rows.length * rowHeight + 30;
   const x = (score) => labelWidth + Math.max(0, Math.min(1, score)) * barWidth;
-  const chart = svg("svg", { viewBox: `0 0 ${labelWidth + barWidth + 110} ${height}`, role: "img",
+  const chart = svg("svg", { viewBox: `0 0 ${labelWidth + barWidth + 160} ${height}`, role: "img",
     "aria-labelledby": `${idPrefix}-chart-title`, class: "chart rating-chart" },
   svg("title", { id: `${idPrefix}-chart-title` },
     `Rating bars: net score ${rating.netScore.toFixed(2)}; the table below lists every score.`),

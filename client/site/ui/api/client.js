@@ -125,8 +125,9 @@ export class RegistryClient {
       if (!response.ok && !body?.data) throw httpError(response, body);
       if (body.errors?.length) {
         const errors = body.errors.map((e) => ({ code: e.extensions?.code ?? "GRAPHQL_ERROR", message: e.message,
-          details: e.extensions?.details ?? null }));
-        throw new RegistryError(errors[0].code, errors[0].message, { details: errors[0].details, errors });
+          details: e.extensions?.details ?? null, path: e.path ?? null }));
+        throw new RegistryError(errors[0].code, errors[0].message, { details: errors[0].details, errors,
+          data: body.data ?? null });
       }
       return body.data;
     };
@@ -175,7 +176,15 @@ export class RegistryClient {
 
   /** An artifact with its files, rating and lineage; null when it does not exist. @returns {Promise<ModelPage|null>} */
   async modelPage(artifactId, depth = 3) {
-    return (await this.request("ModelPage", { id: artifactId, depth })).artifact;
+    try {
+      return (await this.request("ModelPage", { id: artifactId, depth })).artifact;
+    } catch (error) {
+      // A model without a stored rating (an uploaded package) fails only its `rating` field: show the rest.
+      const ratingOnly = error instanceof RegistryError && error.data?.artifact
+        && error.errors.every((e) => e.path?.join(".") === "artifact.rating");
+      if (!ratingOnly) throw error;
+      return { ...error.data.artifact, rating: null };
+    }
   }
 
   /** @param {{ part?: PackagePart | null, withDependencies?: boolean }} [options] @returns {Promise<CostEntry[]>} */

@@ -5,7 +5,8 @@ export class RegistryError extends Error {
   /**
    * @param {string} code
    * @param {string} message
-   * @param {{ details?: any, payload?: any, status?: number, errors?: { code: string, message: string }[] }} [extra]
+   * @param {{ details?: any, payload?: any, status?: number, data?: any,
+   *   errors?: { code: string, message: string, path?: (string | number)[] | null }[] }} [extra]
    */
   constructor(code, message, extra = {}) {
     super(message);
@@ -15,6 +16,8 @@ export class RegistryError extends Error {
     /** The whole mutation payload (an ingest refused by the gate still carries its `rating`). */
     this.payload = extra.payload ?? null;
     this.status = extra.status ?? null;
+    /** A query's partial data, when some fields resolved before others failed. */
+    this.data = extra.data ?? null;
     this.errors = extra.errors ?? [{ code, message }];
   }
 }

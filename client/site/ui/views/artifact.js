@@ -52,7 +52,8 @@ function ratingSection(page, context) {
     section.append(h("p", {}, "Ratings are computed for models only."));
     return section;
   }
-  const holder = h("div", {}, page.rating ? ratingView(page.rating, "model") : h("p", {}, "No rating is stored."));
+  const holder = h("div", {}, page.rating ? ratingView(page.rating, "model")
+    : h("p", {}, "No rating is stored (uploaded packages have no hub evidence to rate)."));
   const errorNotice = notice();
   const result = status();
   const button = h("button", { type: "button", class: "secondary" }, "Re-rate with fresh evidence");
