@@ -2,10 +2,9 @@
 behind the one request pipeline."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import FastAPI, Request
-from strawberry.fastapi import GraphQLRouter
 
 import rest
 from app import transfer
@@ -13,6 +12,7 @@ from app.errors import install_error_handlers
 from app.graphql_context import GraphQLContext
 from app.logs import configure_logging
 from app.pipeline import RequestPipeline
+from app.static import OfflineGraphQLRouter, install_static
 from registry.container import Registry
 from registry.settings import Settings
 from resolvers.scope import scope_from_state
@@ -34,18 +34,19 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     registry = registry or build_registry(settings)
     registry.health.log_feed = configure_logging().recent
     app = FastAPI(title="Trustworthy Model Registry", version="0.1.0",
-                  docs_url="/docs" if settings.is_development else None, redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.registry = registry
 
     async def context_getter(request: Request) -> GraphQLContext:
         return GraphQLContext(scope_from_state(request.state))
 
     ide: Literal["graphiql"] | None = "graphiql" if settings.is_development else None
-    graphql: GraphQLRouter[Any, Any] = GraphQLRouter(build_schema(settings), context_getter=context_getter,
-                                                     graphql_ide=ide, allow_queries_via_get=False)
+    graphql = OfflineGraphQLRouter(build_schema(settings), context_getter=context_getter, graphql_ide=ide,
+                                   allow_queries_via_get=False)
     app.include_router(graphql, prefix="/graphql")
     app.include_router(transfer.router)
     rest.install(app)
     install_error_handlers(app)
     app.add_middleware(RequestPipeline, registry=registry, max_body_bytes=settings.max_request_body_bytes)
+    install_static(app, settings)  # after every API route (the UI never answers for one); CORS outermost
     return app

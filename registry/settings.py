@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ADMIN_USERNAME = "ece30861defaultadminuser"
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "REGISTRY_PORT"))
     public_url: str = Field(default="", description="Base URL clients reach this server at (for upload/download links)")
+    ui_origin: str = Field(default="", description="Origin of the web UI when it is served elsewhere (S3): the one "
+                           "origin CORS admits; empty for the same-origin UI of ./run serve")
 
     hf_endpoint: str = Field(default="https://huggingface.co", validation_alias=AliasChoices("HF_ENDPOINT"))
     hf_token: str | None = Field(default=None, validation_alias=AliasChoices("HF_TOKEN"))
@@ -67,6 +70,15 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
     max_request_body_bytes: int = 256 * 1024  # every door but the streaming package upload
+
+    @field_validator("ui_origin")
+    @classmethod
+    def _origin_only(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query
+                      or parts.fragment or "@" in parts.netloc):
+            raise ValueError("REGISTRY_UI_ORIGIN is an origin: scheme://host[:port], without a path")
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

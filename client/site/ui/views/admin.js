@@ -1,0 +1,93 @@
+import { announce, confirmAction, formatDate, h, keepDraft } from "../dom.js";
+import { field, heading, notice, onSubmit, runBusy, status, table } from "./common.js";
+
+const PERMISSIONS = [["SEARCH", "Search and read"], ["DOWNLOAD", "Download"], ["UPLOAD", "Upload and ingest"],
+  ["ADMIN", "Administer"]];
+
+export function render(context) {
+  if (!context.me?.isAdmin) {
+    return { title: "Admin", content: [heading("Admin"),
+      h("p", {}, "Only administrators can manage users, read audit trails and reset the registry.")] };
+  }
+  return { title: "Admin", content: [heading("Administration"), usersSection(context), auditSection(context),
+    resetSection(context)] };
+}
+
+function usersSection(context) {
+  const errorNotice = notice();
+  const list = h("div", {}, h("p", { role: "status" }, "Loading users…"));
+  const refresh = () => runBusy(list, errorNotice, context, async () => {
+    const users = await context.registry.users();
+    list.replaceChildren(table("Users", ["Username", "Permissions", "Created", "Actions"], users.map((user) =>
+      h("tr", {}, h("th", { scope: "row" }, user.username),
+        h("td", {}, user.permissions.map((p) => p.toLowerCase()).join(", ")),
+        h("td", {}, formatDate(user.createdAt)),
+        h("td", {}, h("button", { type: "button", class: "danger small", "aria-label": `Delete user ${user.username}`,
+          onclick: (event) => deleteUser(event.currentTarget, user.username) }, "Delete"))))));
+  });
+  const deleteUser = (button, username) => runBusy(button, errorNotice, context, async () => {
+    if (!await confirmAction("Delete this user?", `${username} will no longer be able to sign in.`,
+      `Delete ${username}`)) return;
+    await context.registry.deleteUser(username);
+    announce(`Deleted user ${username}.`);
+    await refresh();
+  });
+  refresh();
+
+  const registerNotice = notice();
+  const registered = status();
+  const username = h("input", { id: "user-name", name: "username", required: true, autocomplete: "off" });
+  const password = h("input", { id: "user-password", name: "password", type: "password", required: true,
+    autocomplete: "new-password" });
+  const form = keepDraft(h("form", { id: "register-form", class: "card" },
+    field("Username", username), field("Password", password),
+    h("fieldset", { class: "inline" }, h("legend", {}, "Permissions"),
+      PERMISSIONS.map(([value, label]) => h("label", {}, h("input", { type: "checkbox", name: "permissions", value,
+        checked: value === "SEARCH" }), ` ${label}`))),
+    h("button", { type: "submit" }, "Register the user")));
+  onSubmit(form, registerNotice, context, async () => {
+    const permissions = [...form.querySelectorAll("input[name=permissions]:checked")].map((box) => box.value);
+    const user = await context.registry.registerUser({ username: username.value.trim(), password: password.value,
+      permissions });
+    registered.textContent = `Registered ${user.username}.`;
+    password.value = "";
+    await refresh();
+  });
+  return h("section", { "aria-labelledby": "users-heading" }, h("h2", { id: "users-heading" }, "Users"),
+    errorNotice, list, h("h3", {}, "Register a user"), form, registerNotice, registered);
+}
+
+function auditSection(context) {
+  const errorNotice = notice();
+  const output = h("div", { "aria-live": "polite" });
+  const artifactId = h("input", { id: "audit-id", name: "artifactId", required: true,
+    value: context.params.get("audit") ?? "" });
+  const form = onSubmit(h("form", { id: "audit-form", class: "card" }, field("Artifact id", artifactId),
+    h("button", { type: "submit" }, "Show the audit trail")), errorNotice, context, async () => {
+    const entries = await context.registry.auditTrail(artifactId.value.trim());
+    output.replaceChildren(entries.length ? table(`Audit trail of ${artifactId.value.trim()}`,
+      ["When", "Who", "Action", "Artifact"], entries.map((e) => h("tr", {}, h("td", {}, formatDate(e.at)),
+        h("td", {}, e.username, e.isAdmin ? " (admin)" : ""), h("td", {}, e.action.toLowerCase()),
+        h("td", {}, `${e.artifactName} (${e.artifactType.toLowerCase()})`))))
+      : h("p", {}, "Nothing has been recorded for this artifact."));
+  });
+  if (artifactId.value) queueMicrotask(() => form.requestSubmit());
+  return h("section", { "aria-labelledby": "audit-heading" }, h("h2", { id: "audit-heading" }, "Audit trail"),
+    form, errorNotice, output);
+}
+
+function resetSection(context) {
+  const errorNotice = notice();
+  const result = status();
+  const button = h("button", { type: "button", class: "danger" }, "Reset the registry…");
+  button.addEventListener("click", () => runBusy(button, errorNotice, context, async () => {
+    const confirmed = await confirmAction("Reset the registry?",
+      "Every artifact, rating, package and user is deleted; only the default administrator remains. "
+      + "This cannot be undone.", "Reset everything");
+    if (!confirmed) return;
+    await context.registry.reset();
+    result.textContent = "The registry was reset.";
+  }));
+  return h("section", { "aria-labelledby": "reset-heading" }, h("h2", { id: "reset-heading" }, "Reset"),
+    h("p", {}, "Return the registry to its initial state."), button, result, errorNotice);
+}
