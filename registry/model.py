@@ -60,6 +60,7 @@ class Artifact(BaseModel):
     # training datasets, code). Indexed by the stores so descendants are found without a scan.
     parent_urls: list[str] = Field(default_factory=list)
     status: ArtifactStatus = ArtifactStatus.PENDING
+    sensitive: bool = False  # downloads run the artifact's monitor program first, and are kept in its history
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     created_by: str = ""
@@ -172,3 +173,28 @@ class ContentScan(BaseModel):
         or code and datasets, which are not stored)."""
         recorded = artifact.metadata.get(cls.METADATA_KEY)
         return None if recorded is None else cls.model_validate(recorded)
+
+
+class Monitor(BaseModel):
+    """The JavaScript program a sensitive model runs before each download (zero or one per artifact)."""
+
+    artifact_id: str
+    program: str
+    sha256: str
+    updated_by: str
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DownloadRecord(BaseModel):
+    """One download of an artifact: who, when, which part, and whether it was allowed (the monitor's verdict for a
+    sensitive model: its exit code and output are kept, capped)."""
+
+    artifact_id: str
+    artifact_name: str
+    username: str
+    part: str
+    allowed: bool
+    outcome: str  # "allowed", "allowed by the monitor", "refused by the monitor (exit 3)", ...
+    exit_code: int | None = None
+    stdout: str | None = None
+    at: datetime = Field(default_factory=utcnow)

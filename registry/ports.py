@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Protocol
 
-from registry.model import Artifact, ArtifactType, AuditEntry, Token, Upload, User
+from registry.model import Artifact, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload, User
 from registry.paging import Page
 
 
@@ -66,7 +66,8 @@ class ArtifactStore(Protocol):
         """Stream (sort key, id, name, readme) of every record in batches, never loading all at once."""
 
     def delete_artifact(self, artifact_id: str) -> None:
-        """Remove the record, its rating and its parent links. A missing id is not an error (idempotent)."""
+        """Remove the record, its rating, its monitor and its parent links. A missing id is not an error
+        (idempotent)."""
 
     def count_artifacts(self) -> int:
         """Every record, PENDING ones included (a scan on DynamoDB: tests and operators only)."""
@@ -139,11 +140,33 @@ class AuditStore(Protocol):
         """Oldest first (ties in time keep the order of appending)."""
 
 
-class MetadataStore(ArtifactStore, RatingStore, ClaimStore, UserStore, UploadStore, AuditStore, Protocol):
+class MonitorStore(Protocol):
+    """The monitor program of a sensitive model: one item per artifact, read-your-write, last write wins, removed
+    with the artifact (`ArtifactStore.delete_artifact`)."""
+
+    def put_monitor(self, monitor: Monitor) -> None: ...
+
+    def get_monitor(self, artifact_id: str) -> Monitor | None: ...
+
+    def delete_monitor(self, artifact_id: str) -> None:
+        """Idempotent."""
+
+
+class DownloadLog(Protocol):
+    """Downloads, allowed or refused: append-only, oldest first, kept after the artifact is deleted (like the
+    audit trail). Read-your-write."""
+
+    def append_download(self, record: DownloadRecord) -> None: ...
+
+    def list_downloads(self, artifact_id: str, limit: int = 1000) -> list[DownloadRecord]: ...
+
+
+class MetadataStore(ArtifactStore, RatingStore, ClaimStore, UserStore, UploadStore, AuditStore, MonitorStore,
+                    DownloadLog, Protocol):
     """Everything an adapter implements, plus the whole-store operations."""
 
     def reset(self) -> None:
-        """Delete everything: artifacts, ratings, claims, users, tokens, uploads, audit."""
+        """Delete everything: artifacts, ratings, claims, users, tokens, uploads, audit, monitors, downloads."""
 
     def ping(self) -> None:
         """Raise if the store can't be reached (health)."""

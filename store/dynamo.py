@@ -10,6 +10,8 @@ Items (pk / sk):
 - user token  `UT#<username>` / `<sha256>` finds a user's tokens without a GSI (strongly consistent)
 - upload      `UP#<id>` / `UP`
 - audit       `AU#<artifact id>` / `<at>#<random>`  oldest first by sort key
+- monitor     `A#<id>` / `M`            in the artifact's partition: deleted with it
+- download    `DL#<artifact id>` / `<at>#<random>`  oldest first by sort key, kept after the artifact
 
 Only READY artifacts carry the GSI keys (`gsi_type`, `gsi_name`, `gsi_source`, all with range key `sort`), so
 the indexes are sparse and PENDING records are invisible to every enumeration by construction. Every
@@ -37,7 +39,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from registry.errors import Conflict, NotFound
-from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload,
+                            User)
 from registry.paging import Page, decode_cursor, sort_key, timestamp_key
 from store.keyset import check_limit, merge_page, type_list
 
@@ -45,6 +48,7 @@ Item = dict[str, dict[str, Any]]
 
 _HEAD = "A"
 _RATING = "R"
+_MONITOR = "M"
 _INLINE_BYTES = 300_000
 _CHUNK_BYTES = 300_000
 _BATCH_GET = 100
@@ -307,6 +311,28 @@ class DynamoMetadataStore:
         items = self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True, Limit=limit, max_items=limit,
                             ExpressionAttributeValues={":pk": _s(f"AU#{artifact_id}")})
         return [AuditEntry.model_validate_json(item["body"]["S"]) for item in items]
+
+    # monitors and downloads ------------------------------------------------------------------------------------
+    def put_monitor(self, monitor: Monitor) -> None:
+        self._db.put_item(TableName=self.table, Item={"pk": _s(f"A#{monitor.artifact_id}"), "sk": _s(_MONITOR),
+                                                      "body": _s(monitor.model_dump_json())})
+
+    def get_monitor(self, artifact_id: str) -> Monitor | None:
+        item = self._get({"pk": _s(f"A#{artifact_id}"), "sk": _s(_MONITOR)})
+        return None if item is None else Monitor.model_validate_json(item["body"]["S"])
+
+    def delete_monitor(self, artifact_id: str) -> None:
+        self._db.delete_item(TableName=self.table, Key={"pk": _s(f"A#{artifact_id}"), "sk": _s(_MONITOR)})
+
+    def append_download(self, record: DownloadRecord) -> None:
+        self._db.put_item(TableName=self.table, Item={
+            "pk": _s(f"DL#{record.artifact_id}"), "sk": _s(f"{timestamp_key(record.at)}#{uuid.uuid4().hex}"),
+            "body": _s(record.model_dump_json())})
+
+    def list_downloads(self, artifact_id: str, limit: int = 1000) -> list[DownloadRecord]:
+        items = self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True, Limit=limit, max_items=limit,
+                            ExpressionAttributeValues={":pk": _s(f"DL#{artifact_id}")})
+        return [DownloadRecord.model_validate_json(item["body"]["S"]) for item in items]
 
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:

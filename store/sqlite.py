@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.errors import Conflict, NotFound
-from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload,
+                            User)
 from registry.paging import Page, decode_cursor, sort_key, timestamp_key
 from store.keyset import check_limit, merge_page, type_list
 
@@ -42,8 +43,13 @@ CREATE TABLE IF NOT EXISTS uploads (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, artifact_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_artifact ON audit (artifact_id, at, seq);
+CREATE TABLE IF NOT EXISTS monitors (artifact_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS downloads (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, artifact_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS downloads_artifact ON downloads (artifact_id, at, seq);
 """
-_TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit")
+_TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit", "monitors",
+           "downloads")
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
@@ -196,7 +202,7 @@ class SqliteMetadataStore:
     def delete_artifact(self, artifact_id: str) -> None:
         with self._transaction() as db:
             for table, column in (("artifacts", "id"), ("artifact_parents", "artifact_id"),
-                                  ("ratings", "artifact_id")):
+                                  ("ratings", "artifact_id"), ("monitors", "artifact_id")):
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (artifact_id,))
 
     def count_artifacts(self) -> int:
@@ -274,6 +280,27 @@ class SqliteMetadataStore:
         rows = self._db().execute("SELECT body FROM audit WHERE artifact_id = ? ORDER BY at, seq LIMIT ?",
                                   (artifact_id, limit))
         return [AuditEntry.model_validate_json(body) for (body,) in rows]
+
+    # monitors and downloads ------------------------------------------------------------------------------------
+    def put_monitor(self, monitor: Monitor) -> None:
+        self._db().execute("INSERT OR REPLACE INTO monitors (artifact_id, body) VALUES (?, ?)",
+                           (monitor.artifact_id, monitor.model_dump_json()))
+
+    def get_monitor(self, artifact_id: str) -> Monitor | None:
+        row = self._db().execute("SELECT body FROM monitors WHERE artifact_id = ?", (artifact_id,)).fetchone()
+        return None if row is None else Monitor.model_validate_json(row[0])
+
+    def delete_monitor(self, artifact_id: str) -> None:
+        self._db().execute("DELETE FROM monitors WHERE artifact_id = ?", (artifact_id,))
+
+    def append_download(self, record: DownloadRecord) -> None:
+        self._db().execute("INSERT INTO downloads (artifact_id, at, body) VALUES (?, ?, ?)",
+                           (record.artifact_id, timestamp_key(record.at), record.model_dump_json()))
+
+    def list_downloads(self, artifact_id: str, limit: int = 1000) -> list[DownloadRecord]:
+        rows = self._db().execute("SELECT body FROM downloads WHERE artifact_id = ? ORDER BY at, seq LIMIT ?",
+                                  (artifact_id, limit))
+        return [DownloadRecord.model_validate_json(body) for (body,) in rows]
 
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from registry.errors import Conflict, NotFound, TooLarge
-from registry.model import Artifact, ArtifactStatus, AuditEntry, Token, Upload, User
+from registry.model import Artifact, ArtifactStatus, AuditEntry, DownloadRecord, Monitor, Token, Upload, User
 
 
 class MemoryMetadata:
@@ -20,6 +20,8 @@ class MemoryMetadata:
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
         self.audit: list[AuditEntry] = []
+        self.monitors: dict[str, Monitor] = {}
+        self.downloads: list[DownloadRecord] = []
 
     def create_artifact(self, artifact: Artifact) -> None:
         if artifact.id in self.artifacts:
@@ -43,6 +45,22 @@ class MemoryMetadata:
     def delete_artifact(self, artifact_id: str) -> None:
         self.artifacts.pop(artifact_id, None)
         self.ratings.pop(artifact_id, None)
+        self.monitors.pop(artifact_id, None)
+
+    def put_monitor(self, monitor: Monitor) -> None:
+        self.monitors[monitor.artifact_id] = monitor
+
+    def get_monitor(self, artifact_id: str) -> Monitor | None:
+        return self.monitors.get(artifact_id)
+
+    def delete_monitor(self, artifact_id: str) -> None:
+        self.monitors.pop(artifact_id, None)
+
+    def append_download(self, record: DownloadRecord) -> None:
+        self.downloads.append(record)
+
+    def list_downloads(self, artifact_id: str, limit: int = 1000) -> list[DownloadRecord]:
+        return sorted((d for d in self.downloads if d.artifact_id == artifact_id), key=lambda d: d.at)[:limit]
 
     def count_artifacts(self) -> int:
         return len(self.artifacts)

@@ -13,8 +13,8 @@ import pytest
 import store.dynamo
 import store.sqlite
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, FileEntry, Permission,
-                            Token, Upload, User)
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, DownloadRecord, FileEntry,
+                            Monitor, Permission, Token, Upload, User)
 from registry.paging import cursor_of, sort_key
 from registry.ports import MetadataStore
 
@@ -391,6 +391,40 @@ def test_audit_lists_oldest_first_per_artifact(metadata):
     assert metadata.list_audit("a-1", limit=4) == entries[:4]
     assert [e.action for e in metadata.list_audit("a-2")] == [AuditAction.CREATE]
     assert metadata.list_audit("a-3") == []
+
+
+def test_a_monitor_is_one_item_per_artifact_and_goes_with_the_artifact(metadata):
+    make_ready(metadata, artifact("m-1", ready=False))
+    assert metadata.get_monitor("m-1") is None
+    first = Monitor(artifact_id="m-1", program="process.exit(0)", sha256="a" * 64, updated_by="ann")
+    metadata.put_monitor(first)
+    assert metadata.get_monitor("m-1") == first
+    second = first.model_copy(update={"program": "process.exit(1)", "updated_by": "bob"})
+    metadata.put_monitor(second)
+    assert metadata.get_monitor("m-1") == second
+    assert metadata.get_artifact("m-1") is not None  # the monitor is not a second record of the artifact
+    metadata.delete_monitor("m-1")
+    metadata.delete_monitor("m-1")
+    assert metadata.get_monitor("m-1") is None
+    metadata.put_monitor(first)
+    metadata.delete_artifact("m-1")
+    assert metadata.get_monitor("m-1") is None
+
+
+def test_downloads_list_oldest_first_and_outlive_the_artifact(metadata):
+    make_ready(metadata, artifact("d-1"))
+    records = [DownloadRecord(artifact_id="d-1", artifact_name="org/name", username=f"user-{n % 3}", part="full",
+                              allowed=n % 4 != 0, outcome="allowed" if n % 4 else "refused by the monitor (exit 2)",
+                              exit_code=None if n % 4 else 2, stdout=None if n % 4 else "no\n",
+                              at=T0 + timedelta(minutes=n)) for n in range(9)]
+    for record in random.Random(5).sample(records, len(records)):
+        metadata.append_download(record)
+    metadata.delete_artifact("d-1")
+    assert metadata.list_downloads("d-1") == records
+    assert metadata.list_downloads("d-1", limit=3) == records[:3]
+    assert metadata.list_downloads("other") == []
+    metadata.reset()
+    assert metadata.list_downloads("d-1") == []
 
 
 def test_ratings_survive_json_round_trip_exactly(metadata):
