@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +183,9 @@ class HubRepoFixture:
         if self.commits:
             return self.commits
         uploader = self.repo_id.split("/")[0] if "/" in self.repo_id else "system"
+        uploaded = max(self.last_modified, self.created_at + timedelta(minutes=1))
         return [FakeHubCommit(["system"], self.created_at, "initial commit"),
-                FakeHubCommit([uploader], self.last_modified, "Upload folder using huggingface_hub")]
+                FakeHubCommit([uploader], uploaded, "Upload folder using huggingface_hub")]
 
     @property
     def sha(self) -> str:
