@@ -151,7 +151,7 @@ def card_code_urls(model: HubRepo) -> list[str]:
         name = name.rstrip(".").removesuffix(".git")
         if name and owner.lower() not in _GITHUB_NON_REPO_OWNERS and not _names_data(context):
             found.append(f"https://github.com/{owner}/{name}")
-    return sorted(_unique(found), key=lambda url: 0 if looks_related(url, model) else 1)
+    return sorted(_unique(found), key=lambda url: 0 if _looks_related(url, model) else 1)
 
 
 def code_candidates(model: HubRepo) -> list[tuple[str, LinkOrigin]]:
@@ -160,12 +160,12 @@ def code_candidates(model: HubRepo) -> list[tuple[str, LinkOrigin]]:
     (a paper's original release or a baseline is less likely to be what runs this model than its library)."""
     urls = card_code_urls(model)
     library = library_code_url(model)
-    return ([(url, "card") for url in urls if looks_related(url, model)]
+    return ([(url, "card") for url in urls if _looks_related(url, model)]
             + ([(library, "library")] if library else [])
-            + [(url, "card") for url in urls if not looks_related(url, model)])
+            + [(url, "card") for url in urls if not _looks_related(url, model)])
 
 
-def looks_related(url: str, model: HubRepo) -> bool:
+def _looks_related(url: str, model: HubRepo) -> bool:
     """A GitHub repository that looks like the model's own: same owner, or a name sharing a word (3+ letters)."""
     owner, name = url.rsplit("/", 2)[-2:]
     model_words = {word for word in re2.split(r"[-_.]", model.ref.name.lower()) if len(word) > 2}

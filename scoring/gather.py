@@ -107,8 +107,9 @@ def gather_evidence(
     """
     gathered_at = now or datetime.now(timezone.utc)
     since = gathered_at - limits.commit_window
-    # every read of the longest plan at once: model, 2+2 people reads (alias), 4 code reads, the datasets
-    pool = ThreadPoolExecutor(max_workers=9 + limits.max_datasets, thread_name_prefix="gather")
+    # every read of the longest plan at once: the model, 2 + 2 people reads (an alias), 4 code reads, the base
+    # model of a conversion, the datasets
+    pool = ThreadPoolExecutor(max_workers=10 + limits.max_datasets, thread_name_prefix="gather")
     try:
         run = _Runner(pool, timeout)
         caller_code = _CodeJobs.start(run, github, code_url, "caller", since, limits) if code_url else None

@@ -74,13 +74,9 @@ def bus_factor(evidence: Evidence) -> MetricResult:
                                f"{PASS_MARK:g} x {recency:g} = {score:.2f}")
 
 
-def absence_factor(counts: Counter[str]) -> int:
-    """The fewest contributors whose contributions cover at least half of all contributions (0 if none)."""
-    return len(key_people(counts))
-
-
 def key_people(counts: Counter[str]) -> list[str]:
-    """The fewest contributors, most active first, whose contributions cover at least half of all of them."""
+    """The fewest contributors, most active first, whose contributions cover at least half of all of them
+    (their number is the CHAOSS contributor absence factor)."""
     total = sum(counts.values())
     covered = 0
     people = []
@@ -92,7 +88,7 @@ def key_people(counts: Counter[str]) -> list[str]:
     return people
 
 
-def is_bot(login: str) -> bool:
+def _is_bot(login: str) -> bool:
     return bool(_BOT.search(login))
 
 
@@ -102,7 +98,7 @@ def _model_authors(evidence: Evidence) -> _Part | None:
     if evidence.model_commits is None:
         return _Part(frozenset(), 0, f"model commits not read ({_failures(evidence, 'hub.commits')})")
     counts = Counter(author.lower() for commit in evidence.model_commits for author in commit.authors
-                     if not is_bot(author))
+                     if not _is_bot(author))
     top = ", ".join(f"{login} {n}" for login, n in counts.most_common(5))
     return _Part(frozenset(counts), 0, f"model repository on the hub: {_count(len(evidence.model_commits), 'commit')}"
                                        f" by {_count(len(counts), 'person', 'people')} "
@@ -138,10 +134,10 @@ def _code_people(evidence: Evidence) -> _Part | None:
 
 
 def _contributions(code: CodeEvidence) -> tuple[Counter[str], str]:
-    contributors = [c for c in code.contributors or [] if c.contributions > 0 and not is_bot(c.login)]
+    contributors = [c for c in code.contributors or [] if c.contributions > 0 and not _is_bot(c.login)]
     if contributors:
         return Counter({c.login.lower(): c.contributions for c in contributors}), "all-time contributions"
-    commits = [c.author for c in code.commits or [] if c.author and not is_bot(c.author)]
+    commits = [c.author for c in code.commits or [] if c.author and not _is_bot(c.author)]
     return Counter(author.lower() for author in commits), "recent commits"
 
 

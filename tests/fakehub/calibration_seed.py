@@ -226,7 +226,8 @@ def _add_code(fake: FakeHub) -> None:
         "__init__.py": b"", "modeling.py": 37_000, "modeling_test.py": 9_000, "tokenization.py": 12_000,
         "tokenization_test.py": 4_000, "optimization.py": 6_000, "optimization_test.py": 1_700,
         "run_classifier.py": 34_000, "run_pretraining.py": 18_000, "run_squad.py": 46_000,
-        "extract_features.py": 13_000, "create_pretraining_data.py": 16_000, "requirements.txt": b"tensorflow >= 1.11.0\n",
+        "extract_features.py": 13_000, "create_pretraining_data.py": 16_000,
+        "requirements.txt": b"tensorflow >= 1.11.0\n",
         "CONTRIBUTING.md": b"# How to Contribute\n", "multilingual.md": 14_000,
     }, readme=_readme("BERT", "TensorFlow code and pre-trained models for BERT: Bidirectional Encoder Representations "
                               "from Transformers, a method of pre-training language representations which obtains "
@@ -421,10 +422,10 @@ copied and pasted from the original model card.
 Whisper is a Transformer based encoder-decoder model, also referred to as a _sequence-to-sequence_ model. It was
 trained on 680k hours of labelled speech data annotated using large-scale weak supervision.
 
-| Size     | Parameters | English-only                                         | Multilingual                                        |
-|----------|------------|------------------------------------------------------|-----------------------------------------------------|
-| tiny     | 39 M       | [✓](https://huggingface.co/openai/whisper-tiny.en)   | [✓](https://huggingface.co/openai/whisper-tiny)     |
-| base     | 74 M       | [✓](https://huggingface.co/openai/whisper-base.en)   | [✓](https://huggingface.co/openai/whisper-base)     |
+| Size | Parameters | English-only | Multilingual |
+|------|------------|--------------|--------------|
+| tiny | 39 M | [✓](https://huggingface.co/openai/whisper-tiny.en) | [✓](https://huggingface.co/openai/whisper-tiny) |
+| base | 74 M | [✓](https://huggingface.co/openai/whisper-base.en) | [✓](https://huggingface.co/openai/whisper-base) |
 
 # Usage
 
@@ -445,7 +446,8 @@ To transcribe audio samples, the model has to be used alongside a
 >>> # load dummy dataset and read audio files
 >>> ds = load_dataset("hf-internal-testing/librispeech_asr_dummy", "clean", split="validation")
 >>> sample = ds[0]["audio"]
->>> input_features = processor(sample["array"], sampling_rate=sample["sampling_rate"], return_tensors="pt").input_features
+>>> rate = sample["sampling_rate"]
+>>> input_features = processor(sample["array"], sampling_rate=rate, return_tensors="pt").input_features
 
 >>> # generate token ids
 >>> predicted_ids = model.generate(input_features)
@@ -472,7 +474,8 @@ This code snippet shows how to evaluate Whisper Tiny on
 
 >>> def map_to_pred(batch):
 >>>     audio = batch["audio"]
->>>     input_features = processor(audio["array"], sampling_rate=audio["sampling_rate"], return_tensors="pt").input_features
+>>>     rate = audio["sampling_rate"]
+>>>     input_features = processor(audio["array"], sampling_rate=rate, return_tensors="pt").input_features
 >>>     batch["reference"] = processor.tokenizer._normalize(batch['text'])
 >>>     with torch.no_grad():
 >>>         predicted_ids = model.generate(input_features.to("cuda"))[0]
@@ -505,7 +508,8 @@ noise, technical language, as well as zero shot translation from multiple langua
 @misc{radford2022whisper,
   doi = {10.48550/ARXIV.2212.04356},
   url = {https://arxiv.org/abs/2212.04356},
-  author = {Radford, Alec and Kim, Jong Wook and Xu, Tao and Brockman, Greg and McLeavey, Christine and Sutskever, Ilya},
+  author = {Radford, Alec and Kim, Jong Wook and Xu, Tao and Brockman, Greg and McLeavey, Christine and
+            Sutskever, Ilya},
   title = {Robust Speech Recognition via Large-Scale Weak Supervision},
   publisher = {arXiv},
   year = {2022},
@@ -545,7 +549,8 @@ NREIMERS_CARD = _card("license: mit", """# Model Card for MiniLM: 6 Layer Versio
 
 ## Model Description
 
-This is a 6 layer version of [microsoft/MiniLM-L12-H384-uncased](https://huggingface.co/microsoft/MiniLM-L12-H384-uncased/)
+This is a 6 layer version of
+[microsoft/MiniLM-L12-H384-uncased](https://huggingface.co/microsoft/MiniLM-L12-H384-uncased/)
 by keeping only every second layer.
 
 - **Developed by:** Nils Reimers
@@ -663,8 +668,8 @@ should probably proofread and complete it, then remove this comment. -->
 
 # distilbert-imdb-sentiment
 
-This model is a fine-tuned version of [distilbert/distilbert-base-uncased](https://huggingface.co/distilbert/distilbert-base-uncased)
-on an unknown dataset.
+This model is a fine-tuned version of
+[distilbert/distilbert-base-uncased](https://huggingface.co/distilbert/distilbert-base-uncased) on an unknown dataset.
 It achieves the following results on the evaluation set:
 - Loss: 0.2291
 

@@ -111,7 +111,8 @@ predicted_label = logits.argmax(-1).item()
 print(model.config.id2label[predicted_label])
 ```
 
-For more code examples, we refer to the [documentation](https://huggingface.co/docs/transformers/main/en/model_doc/resnet).
+For more code examples, we refer to the
+[documentation](https://huggingface.co/docs/transformers/main/en/model_doc/resnet).
 
 ### BibTeX entry and citation info
 
@@ -135,7 +136,8 @@ GENDER_FILES: dict[str, FileContent] = {
 }
 GENDER_CARD = _card(
     f"license: apache-2.0\nbase_model: {RESNET_ID}\ntags:\n- generated_from_trainer\ndatasets:\n- imagefolder\n"
-    "metrics:\n- accuracy\nmodel-index:\n- name: trained-gender\n  results:\n  - task:\n      name: Image Classification\n"
+    "metrics:\n- accuracy\nmodel-index:\n- name: trained-gender\n  results:\n  - task:\n"
+    "      name: Image Classification\n"
     "      type: image-classification\n    dataset:\n      name: imagefolder\n      type: imagefolder\n"
     "      config: default\n      split: train\n      args: default\n    metrics:\n    - name: Accuracy\n"
     "      type: accuracy\n      value: 0.9263",

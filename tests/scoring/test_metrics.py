@@ -7,7 +7,7 @@ from scoring.evidence import SourceFailure
 from scoring.metrics import SCALAR_METRICS, size_score
 from scoring.metrics.claims import performance_claims
 from scoring.metrics.code import code_quality, reviewedness
-from scoring.metrics.maintenance import absence_factor, bus_factor
+from scoring.metrics.maintenance import bus_factor, key_people
 from scoring.metrics.data import dataset_and_code_score, dataset_quality
 from scoring.metrics.licensing import license_metric
 from scoring.metrics.lineage import tree_score
@@ -66,11 +66,11 @@ def test_ramp_up_reads_javascript_usage_and_npm() -> None:
 
 # --- bus_factor -----------------------------------------------------------------------------------------------
 
-def test_absence_factor_is_the_fewest_authors_covering_half() -> None:
+def test_key_people_are_the_fewest_covering_half() -> None:
     from collections import Counter
-    assert absence_factor(Counter({"a": 6, "b": 2, "c": 2})) == 1
-    assert absence_factor(Counter({"a": 3, "b": 3, "c": 3, "d": 3})) == 2
-    assert absence_factor(Counter()) == 0
+    assert key_people(Counter({"a": 6, "b": 2, "c": 2})) == ["a"]
+    assert key_people(Counter({"a": 3, "b": 3, "c": 3, "d": 3})) == ["a", "b"]
+    assert key_people(Counter()) == []
 
 
 def team(*logins: str, each: int = 10) -> list[GitHubContributor]:
