@@ -65,7 +65,8 @@ class CodeEvidence(BaseModel):
     """The model's code repository on GitHub; each part is None when its request failed (see failures).
 
     `origin` "library" marks the repository of the library named by the model's `library_name`, used when
-    neither the caller nor the card links code of the model's own (see `code_candidates`).
+    neither the caller nor the card links code of the model's own (see `code_candidates`); only its metadata and
+    contributors are read (commits and pull_requests stay None).
     """
 
     url: str

@@ -2,7 +2,8 @@
 
 Order of requests (each arrow is a dependency; everything else runs at once):
 
-    model ──────────────► datasets found in the card; the model's code (card link, else its library's repository);
+    model ──────────────► datasets found in the card; the model's code (card link, else its library's repository:
+                          metadata and contributors only);
                           the model it converts, when it is an export of another (lineage.converted_from)
     model's hub commits, its namespace's overview   (start with the model; again under the canonical id if the
                                                      hub answered the model under another one, an alias)
@@ -262,15 +263,17 @@ class _DatasetJobs:
 
 @dataclass
 class _CodeJobs:
-    """The four GitHub reads of the code repository, started together."""
+    """The GitHub reads of the code repository, started together. Library code is read for what the metrics use
+    of it (metadata and contributors): its recent commits and reviews are not this model's (reviewedness does not
+    apply to it), and for a library the size of transformers they would be most of the rating's requests."""
 
     run: _Runner
     url: str
     origin: LinkOrigin
     repo: _Job
     contributors: _Job
-    commits: _Job
-    pull_requests: _Job
+    commits: _Job | None
+    pull_requests: _Job | None
 
     @classmethod
     def start(cls, run: _Runner, github: GitHubReader, url: str, origin: LinkOrigin, since: datetime,
@@ -283,13 +286,16 @@ class _CodeJobs:
         if ref.kind != "github":
             run.fail("code", "invalid_url", f"{url}: not a GitHub repository URL")
             return None
+        own = origin != "library"
         return cls(
             run, ref.canonical_url, origin,
             repo=run.submit("github.repo", _bind(github.repo, ref)),
             contributors=run.submit("github.contributors", _bind(github.contributors, ref)),
-            commits=run.submit("github.commits", lambda: github.commits(ref, since=since, limit=limits.commit_limit)),
+            commits=run.submit("github.commits", lambda: github.commits(ref, since=since, limit=limits.commit_limit))
+            if own else None,
             pull_requests=run.submit("github.pull_requests",
-                                     lambda: github.pull_requests(ref, limit=limits.pull_request_limit)),
+                                     lambda: github.pull_requests(ref, limit=limits.pull_request_limit))
+            if own else None,
         )
 
     def collect(self) -> CodeEvidence:
@@ -298,8 +304,8 @@ class _CodeJobs:
             origin=self.origin,
             repo=self.run.optional(self.repo),
             contributors=self.run.optional(self.contributors),
-            commits=self.run.optional(self.commits),
-            pull_requests=self.run.optional(self.pull_requests),
+            commits=self.run.optional(self.commits) if self.commits else None,
+            pull_requests=self.run.optional(self.pull_requests) if self.pull_requests else None,
         )
 
 

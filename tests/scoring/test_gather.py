@@ -235,3 +235,11 @@ def test_a_conversion_reads_the_model_it_converts() -> None:
     trained = onnx.model_copy(update={"files": [*onnx.files, RepoFile(path="model.safetensors", size=10)]})
     again = gather_evidence(MODEL_REF, FakeHub({"acme/tiny-model": trained}), full_github(), now=NOW)
     assert again.base_model is None  # weights of its own: a fine-tune, not a conversion
+
+
+def test_library_code_is_read_for_its_metadata_and_contributors_only() -> None:
+    github = full_github()
+    evidence = gather_evidence(MODEL_REF, FakeHub({"acme/tiny-model": model(library_name="transformers")}), github,
+                               now=NOW)
+    assert sorted(name for name, _ in github.calls) == ["contributors", "repo"]
+    assert evidence.code is not None and evidence.code.commits is None and evidence.code.pull_requests is None
