@@ -3,8 +3,12 @@
 Against the fake hub + GitHub with an injected latency per request (default 100 ms), rating the real
 all-MiniLM-L6-v2 with its code repository and a dataset:
 
-- requests per rating, and the wall time of one rating against the longest chain of dependent requests
-  (model info -> model card/config -> dataset info -> dataset card: 4 requests), the target being <= 1.5x;
+- requests per rating (among them the hub reads of who maintains the model: its commits, its namespace's
+  overview, the legacy-alias check), and the wall time of one rating against the longest chain of dependent
+  requests (model info -> model card/config -> dataset info -> dataset card: 4 requests; the people reads start
+  with the model and the alias check with the card, so they add no link), the target being <= 1.5x;
+- the latency the rating reports for bus_factor (the wait for its slowest source plus its computation), which a
+  person could time too;
 - the "effective depth": (wall time with latency - wall time without) / latency, i.e. how many request
   latencies one rating really waits for;
 - the throughput of 20 ratings at once.
@@ -34,6 +38,7 @@ LONGEST_CHAIN = 4  # model info -> README/config (parallel) -> dataset info -> d
 MODEL_REF = parse_source_url(f"https://huggingface.co/{MINILM_ID}")
 CODE_URL = f"https://github.com/{MINILM_GITHUB}"
 DATASET_URL = f"https://huggingface.co/datasets/{DATASET_ID}"
+PEOPLE_READS = "/commits/|^/api/organizations/|^/api/models/all-MiniLM-L6-v2$"
 
 
 def rate_once(hub: HubSource, github: GitHubSource) -> Rating:
@@ -41,12 +46,12 @@ def rate_once(hub: HubSource, github: GitHubSource) -> Rating:
     return rate(evidence)
 
 
-def timed_rating(fake: FakeHub, hub: HubSource, github: GitHubSource, latency: float) -> tuple[float, int]:
+def timed_rating(fake: FakeHub, hub: HubSource, github: GitHubSource, latency: float) -> tuple[float, Rating]:
     fake.latency = latency
     fake.clear_log()
     started = time.perf_counter()
-    rate_once(hub, github)
-    return time.perf_counter() - started, len(fake.requests)
+    rating = rate_once(hub, github)
+    return time.perf_counter() - started, rating
 
 
 def main() -> None:
@@ -60,15 +65,20 @@ def main() -> None:
     try:
         timed_rating(fake, hub, github, 0.0)  # warm up clients and imports
         base, _ = timed_rating(fake, hub, github, 0.0)
-        wall, requests = timed_rating(fake, hub, github, args.latency)
+        wall, rating = timed_rating(fake, hub, github, args.latency)
+        requests = len(fake.requests)
+        people = fake.count(PEOPLE_READS)
         chain = LONGEST_CHAIN * args.latency
-        print(f"requests per rating:        {requests}")
+        print(f"requests per rating:        {requests} ({people} of them hub reads of who maintains the model)")
         print(f"one rating, no latency:     {base * 1000:.0f} ms")
         print(f"one rating, {args.latency * 1000:.0f} ms/request: {wall * 1000:.0f} ms "
               f"(sum of all requests would be {requests * args.latency * 1000:.0f} ms)")
         print(f"longest dependent chain:    {LONGEST_CHAIN} requests = {chain * 1000:.0f} ms; "
               f"rating / chain = {wall / chain:.2f} (target <= 1.50)")
         print(f"effective depth:            {(wall - base) / args.latency:.1f} request latencies")
+        print(f"reported latencies:         bus_factor {rating.bus_factor.latency_seconds * 1000:.0f} ms, "
+              f"reviewedness {rating.reviewedness.latency_seconds * 1000:.0f} ms, "
+              f"net_score {rating.net_score_latency * 1000:.0f} ms")
         fake.latency = args.latency
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:

@@ -2,12 +2,20 @@
 
 Order of requests (each arrow is a dependency; everything else runs at once):
 
-    model ────────────► datasets found in the card, code repository found in the card
-    caller's datasets   (start at once, in parallel with the model)
-    caller's code URL ► github repo | contributors | commits | pull requests   (start at once, in parallel)
+    model ──────────────► datasets found in the card; the model's code (card link, else its library's repository:
+                          metadata and contributors only);
+                          the model it converts, when it is an export of another (lineage.converted_from)
+    model's hub commits, its namespace's overview   (start with the model; again under the canonical id if the
+                                                     hub answered the model under another one, an alias)
+    caller's datasets     (start at once, in parallel with the model)
+    caller's code URL ──► github repo | contributors | commits | pull requests   (start at once, in parallel)
+
+The model is either read from the hub (a `SourceRef`) or given (an uploaded package's card, config and files as
+a `HubRepo`, built by the caller): a package has no hub history, so only its datasets and code are read.
 
 A secondary source that fails or misses its deadline is recorded in `Evidence.failures` and the rating
-goes on without it; only the model itself is required.
+goes on without it; only the model itself is required. `Evidence.waits` records when each source's answer
+(or failure) was in hand, counted from the start of gathering.
 """
 from __future__ import annotations
 
@@ -15,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, TypeVar
 
@@ -27,10 +35,12 @@ from scoring.evidence import (
     FailureKind,
     LinkOrigin,
     SourceFailure,
-    card_code_urls,
     card_dataset_urls,
+    code_candidates,
 )
-from scoring.sources.types import GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubRepo, SourceRef
+from scoring.lineage import converted_from
+from scoring.sources.types import (GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubCommit,
+                                   HubNamespace, HubRepo, SourceRef)
 from scoring.sources.url import parse_source_url
 
 T = TypeVar("T")
@@ -46,10 +56,15 @@ class GatherLimits:
     commit_window: timedelta = timedelta(days=365)
     commit_limit: int = 300
     pull_request_limit: int = 30
+    hub_commit_limit: int = 300
 
 
 class HubReader(Protocol):
     def fetch(self, ref: SourceRef) -> HubRepo: ...
+
+    def commits(self, ref: SourceRef, limit: int = 300) -> list[HubCommit]: ...
+
+    def namespace(self, owner: str) -> HubNamespace: ...
 
 
 class GitHubReader(Protocol):
@@ -64,16 +79,18 @@ class GitHubReader(Protocol):
 
 @dataclass
 class _Job:
-    """A submitted read and its deadline (time.monotonic), counted from its own submission."""
+    """A submitted read and its deadline (time.monotonic), counted from its own submission; `done` is when the
+    read finished (time.monotonic), set by the worker."""
 
     source: str
     future: Future[Any]
     timeout: float
     deadline: float
+    done: list[float] = field(default_factory=list)
 
 
 def gather_evidence(
-    model_ref: SourceRef,
+    model: SourceRef | HubRepo,
     hub: HubReader,
     github: GitHubReader,
     code_url: str | None = None,
@@ -85,43 +102,76 @@ def gather_evidence(
 ) -> Evidence:
     """Read everything a rating needs, concurrently; never raises for a failing secondary source.
 
-    Raises SourceNotFound / SourceUnavailable only when the model itself cannot be fetched (a timeout of the
-    model is SourceUnavailable). `now` fixes `gathered_at` (and the commit window) for reproducible tests.
+    `model` is a hub model to read (`SourceRef`) or an uploaded package's contents (`HubRepo`, origin
+    "package"). Raises SourceNotFound / SourceUnavailable only when a hub model itself cannot be fetched (a
+    timeout of the model is SourceUnavailable). `now` fixes `gathered_at` (and the commit window) for tests.
     """
     gathered_at = now or datetime.now(timezone.utc)
     since = gathered_at - limits.commit_window
-    pool = ThreadPoolExecutor(max_workers=4 + limits.max_datasets + 1, thread_name_prefix="gather")
+    # every read of the longest plan at once: the model, 2 + 2 people reads (an alias), 4 code reads, the base
+    # model of a conversion, the datasets
+    pool = ThreadPoolExecutor(max_workers=10 + limits.max_datasets, thread_name_prefix="gather")
     try:
         run = _Runner(pool, timeout)
         caller_code = _CodeJobs.start(run, github, code_url, "caller", since, limits) if code_url else None
         datasets = _DatasetJobs(run, hub, limits.max_datasets)
         datasets.start([(url, "caller") for url in dataset_urls if url.strip()])
-        model = run.required("model", lambda: hub.fetch(model_ref))
-        datasets.start([(url, "card") for url in card_dataset_urls(model)])
-        code = caller_code or _card_code(run, github, model, since, limits)
+        if isinstance(model, HubRepo):
+            repo, people = model, None
+        else:
+            repo, people = _hub_model(run, hub, model, limits)
+        datasets.start([(url, "card") for url in card_dataset_urls(repo)])
+        code = caller_code or _model_code(run, github, repo, since, limits)
+        base = _base_model(run, hub, repo)
+        commits, namespace = people.collect() if people else (None, None)
         return Evidence(
-            model=model,
+            origin="package" if isinstance(model, HubRepo) else "hub",
+            model=repo,
+            model_commits=commits,
+            namespace=namespace,
+            base_model=run.optional(base) if base else None,
             datasets=datasets.collect(),
             code=code.collect() if code else None,
             parent_scores=list(parent_scores),
             failures=run.failures,
             gathered_at=gathered_at,
             commits_since=since if code else None,
+            waits=run.waits,
         )
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # a stuck read must not hold the rating
 
 
+def _hub_model(run: _Runner, hub: HubReader, ref: SourceRef, limits: GatherLimits) -> tuple[HubRepo, _PeopleJobs]:
+    """The model, with the reads of who maintains it started alongside; when the hub answered under another
+    id (an alias), those reads start again under that canonical id, so every spelling gets the same evidence."""
+    people = _PeopleJobs.start(run, hub, ref, limits)
+    repo = run.required("model", lambda: hub.fetch(ref))
+    if repo.ref.repo_id != ref.repo_id:
+        people = _PeopleJobs.start(run, hub, repo.ref, limits)
+    return repo, people
+
+
 class _Runner:
-    """Submits reads to the pool and waits for each within its own deadline, recording failures."""
+    """Submits reads to the pool and waits for each within its own deadline, recording failures and waits."""
 
     def __init__(self, pool: ThreadPoolExecutor, timeout: float) -> None:
         self._pool = pool
         self._timeout = timeout
+        self._started = time.monotonic()
         self.failures: list[SourceFailure] = []
+        self.waits: dict[str, float] = {}
 
     def submit(self, source: str, read: Callable[[], Any]) -> _Job:
-        return _Job(source, self._pool.submit(read), self._timeout, time.monotonic() + self._timeout)
+        done: list[float] = []
+
+        def timed() -> Any:
+            try:
+                return read()
+            finally:
+                done.append(time.monotonic())
+
+        return _Job(source, self._pool.submit(timed), self._timeout, time.monotonic() + self._timeout, done)
 
     def required(self, source: str, read: Callable[[], T]) -> T:
         """The model: its failure fails the rating (as SourceNotFound or SourceUnavailable)."""
@@ -134,6 +184,8 @@ class _Runner:
             raise
         except SourceError as exc:
             raise SourceUnavailable(f"{source}: {exc}") from exc
+        finally:
+            self._waited(source, time.monotonic())
 
     def optional(self, job: _Job) -> Any | None:
         """A secondary read's result, or None with the failure recorded (never raises)."""
@@ -143,10 +195,15 @@ class _Runner:
             self.fail(job.source, "timeout", f"no answer within {job.timeout:g} s")
         except Exception as exc:  # noqa: BLE001 - any failure of a secondary source is evidence, not a crash
             self.fail(job.source, _kind(exc), str(exc) or type(exc).__name__)
+        finally:
+            self._waited(job.source, job.done[0] if job.done else time.monotonic())
         return None
 
     def fail(self, source: str, kind: FailureKind, reason: str) -> None:
         self.failures.append(SourceFailure(source=source, kind=kind, reason=reason))
+
+    def _waited(self, source: str, until: float) -> None:
+        self.waits[source] = max(self.waits.get(source, 0.0), until - self._started)
 
 
 def _kind(exc: BaseException) -> FailureKind:
@@ -192,23 +249,31 @@ class _DatasetJobs:
         return ref
 
     def collect(self) -> list[DatasetEvidence]:
-        return [
-            DatasetEvidence(url=url, origin=origin, repo=self._run.optional(job) if job else None)
-            for url, origin, job in self._jobs
-        ]
+        """The datasets in link order; a repository linked twice under two ids (an alias) is kept once."""
+        collected: list[DatasetEvidence] = []
+        read: set[str] = set()
+        for url, origin, job in self._jobs:
+            repo = self._run.optional(job) if job else None
+            if repo is None or repo.ref.repo_id.lower() not in read:
+                collected.append(DatasetEvidence(url=url, origin=origin, repo=repo))
+            if repo is not None:
+                read.add(repo.ref.repo_id.lower())
+        return collected
 
 
 @dataclass
 class _CodeJobs:
-    """The four GitHub reads of the code repository, started together."""
+    """The GitHub reads of the code repository, started together. Library code is read for what the metrics use
+    of it (metadata and contributors): its recent commits and reviews are not this model's (reviewedness does not
+    apply to it), and for a library the size of transformers they would be most of the rating's requests."""
 
     run: _Runner
     url: str
     origin: LinkOrigin
     repo: _Job
     contributors: _Job
-    commits: _Job
-    pull_requests: _Job
+    commits: _Job | None
+    pull_requests: _Job | None
 
     @classmethod
     def start(cls, run: _Runner, github: GitHubReader, url: str, origin: LinkOrigin, since: datetime,
@@ -221,13 +286,16 @@ class _CodeJobs:
         if ref.kind != "github":
             run.fail("code", "invalid_url", f"{url}: not a GitHub repository URL")
             return None
+        own = origin != "library"
         return cls(
             run, ref.canonical_url, origin,
             repo=run.submit("github.repo", _bind(github.repo, ref)),
             contributors=run.submit("github.contributors", _bind(github.contributors, ref)),
-            commits=run.submit("github.commits", lambda: github.commits(ref, since=since, limit=limits.commit_limit)),
+            commits=run.submit("github.commits", lambda: github.commits(ref, since=since, limit=limits.commit_limit))
+            if own else None,
             pull_requests=run.submit("github.pull_requests",
-                                     lambda: github.pull_requests(ref, limit=limits.pull_request_limit)),
+                                     lambda: github.pull_requests(ref, limit=limits.pull_request_limit))
+            if own else None,
         )
 
     def collect(self) -> CodeEvidence:
@@ -236,16 +304,44 @@ class _CodeJobs:
             origin=self.origin,
             repo=self.run.optional(self.repo),
             contributors=self.run.optional(self.contributors),
-            commits=self.run.optional(self.commits),
-            pull_requests=self.run.optional(self.pull_requests),
+            commits=self.run.optional(self.commits) if self.commits else None,
+            pull_requests=self.run.optional(self.pull_requests) if self.pull_requests else None,
         )
 
 
-def _card_code(run: _Runner, github: GitHubReader, model: HubRepo, since: datetime,
-               limits: GatherLimits) -> _CodeJobs | None:
-    """The best GitHub repository the card links to (see `card_code_urls`), if any."""
-    urls = card_code_urls(model)
-    return _CodeJobs.start(run, github, urls[0], "card", since, limits) if urls else None
+@dataclass
+class _PeopleJobs:
+    """The hub reads of who maintains a model: its repository's commits and its namespace's overview."""
+
+    run: _Runner
+    commits: _Job
+    namespace: _Job | None
+
+    @classmethod
+    def start(cls, run: _Runner, hub: HubReader, ref: SourceRef, limits: GatherLimits) -> _PeopleJobs:
+        commits = run.submit("hub.commits", lambda: hub.commits(ref, limit=limits.hub_commit_limit))
+        owner = ref.owner
+        namespace = run.submit("hub.namespace", lambda: hub.namespace(owner)) if owner else None
+        return cls(run, commits, namespace)
+
+    def collect(self) -> tuple[list[HubCommit] | None, HubNamespace | None]:
+        return self.run.optional(self.commits), self.run.optional(self.namespace) if self.namespace else None
+
+
+def _model_code(run: _Runner, github: GitHubReader, model: HubRepo, since: datetime,
+                limits: GatherLimits) -> _CodeJobs | None:
+    """The best place of the model's code (see `code_candidates`): a card link of its own, else its library."""
+    candidates = code_candidates(model)
+    if not candidates:
+        return None
+    url, origin = candidates[0]
+    return _CodeJobs.start(run, github, url, origin, since, limits)
+
+
+def _base_model(run: _Runner, hub: HubReader, model: HubRepo) -> _Job | None:
+    """The read of the model this one converts (its card documents the conversion too), if it is a conversion."""
+    base = converted_from(model)
+    return run.submit("base_model", _bind(hub.fetch, parse_source_url(base))) if base else None
 
 
 def _bind(read: Callable[[SourceRef], T], ref: SourceRef) -> Callable[[], T]:

@@ -33,6 +33,10 @@ from scoring.sources.url import parse_source_url
 Relation = Literal["base_model", "finetune", "adapter", "quantized", "merge", "fine_tuning_dataset", "code"]
 MODEL_RELATIONS: tuple[Relation, ...] = ("finetune", "adapter", "quantized", "merge")
 MAX_DECLARED_EDGES = 64  # a card listing more parents than this is noise; the graph stays bounded
+DEPENDENCY_RELATIONS: tuple[Relation, ...] = ("fine_tuning_dataset", "code")
+# Weights only an export holds (ONNX, GGUF/GGML, TFLite, Core ML), and weights a model is trained in.
+EXPORT_WEIGHT_SUFFIXES = (".onnx", ".onnx_data", ".gguf", ".ggml", ".tflite", ".mlmodel")
+TRAINED_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".keras", ".msgpack")
 _CONFIG_KEYS = ("base_model", "base_model_name_or_path", "_name_or_path")
 _MAX_ID_LENGTH = 200
 
@@ -61,6 +65,20 @@ def declared_parents(repo: HubRepo) -> list[DeclaredEdge]:
             seen.add(key)
             edges.append(edge)
     return edges[:MAX_DECLARED_EDGES]
+
+
+def converted_from(repo: HubRepo) -> str | None:
+    """The canonical URL of the model this repository is a conversion of, else None.
+
+    A conversion (an ONNX, GGUF, TFLite or Core ML export) holds export-format weights only and declares exactly
+    one base model: it has the same weights as that model, so that model's card documents it too.
+    """
+    paths = [file.path.lower() for file in repo.files]
+    if not any(path.endswith(EXPORT_WEIGHT_SUFFIXES) for path in paths) or \
+            any(path.endswith(TRAINED_WEIGHT_SUFFIXES) for path in paths):
+        return None
+    bases = {edge.target for edge in declared_parents(repo) if edge.relation not in DEPENDENCY_RELATIONS}
+    return bases.pop() if len(bases) == 1 else None
 
 
 def declared_parent_urls(repo: HubRepo | GitHubRepo) -> list[str]:

@@ -1,7 +1,9 @@
 """A model's rating: every metric computed from the evidence, the weighted net score, and the ingest gate.
 
 `rate(evidence)` is pure (no I/O): recomputing it from stored evidence gives the same scores and
-explanations; only the measured latencies differ.
+explanations; only the measured latencies differ. A metric's latency is the time a person waiting for it would
+see: the wait until the evidence it reads was in hand (recorded by gathering in `Evidence.waits`) plus its own
+computation. `gate(rating, policy)` applies a `GatePolicy` (by default the spec's rule).
 """
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from scoring.evidence import Evidence
-from scoring.metrics import DEVICES, SCALAR_METRICS, MetricResult, SizeResult, size_score
+from scoring.metrics import DEVICES, METRIC_SOURCES, SCALAR_METRICS, MetricResult, SizeResult, size_score
 
 INGEST_THRESHOLD = 0.5
 T = TypeVar("T")
@@ -44,6 +46,7 @@ class Weights(BaseModel):
 
 
 DEFAULT_WEIGHTS = Weights()
+GATED_METRICS = (*SCALAR_METRICS, "size_score")  # every non-latency metric; net_score is gated separately
 
 
 class MetricScore(BaseModel):
@@ -115,16 +118,51 @@ class Rating(BaseModel):
         return entries
 
 
+class GatePolicy(BaseModel):
+    """The ingest gate's rule: the least score each metric needs, and whether (and at what) net_score is gated.
+
+    The default is the spec's rule: every applicable non-latency metric >= 0.5 and net_score >= 0.5. A metric
+    left out of `thresholds` keeps the default 0.5; a threshold of 0 means the metric never refuses.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    thresholds: dict[str, float] = Field(default_factory=dict, validate_default=True)  # metric -> least score
+    net_score_gated: bool = True
+    net_score_threshold: float = Field(default=INGEST_THRESHOLD, ge=0, le=1)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _every_metric(cls, thresholds: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(thresholds) - set(GATED_METRICS))
+        if unknown:
+            raise ValueError(f"no such metric: {', '.join(unknown)} (metrics: {', '.join(GATED_METRICS)})")
+        if any(not 0 <= value <= 1 for value in thresholds.values()):
+            raise ValueError("thresholds must be in [0, 1]")
+        return {name: thresholds.get(name, INGEST_THRESHOLD) for name in GATED_METRICS}
+
+    def threshold(self, metric: str) -> float:
+        return self.thresholds.get(metric, INGEST_THRESHOLD)
+
+
+DEFAULT_POLICY = GatePolicy()
+
+
 class GateFailure(BaseModel):
-    """Why a rating does not allow ingest: which metric, its value, and the metric's explanation."""
+    """Why a rating does not allow ingest: which metric, its value, the least it needed, and its explanation."""
 
     metric: str
     value: float
+    threshold: float
     reason: str
 
 
 def rate(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Rating:
-    """Compute every metric from `evidence` (pure), timing each, then the weighted net score."""
+    """Compute every metric from `evidence` (pure), timing each, then the weighted net score.
+
+    Latencies: each metric's wait for its sources (`METRIC_SOURCES`, from `Evidence.waits`) plus its own
+    computation; net_score_latency is the wait for all the evidence plus the computation of the whole rating.
+    """
     started = time.perf_counter()
     scalars = {name: _timed(name, metric, evidence) for name, metric in SCALAR_METRICS.items()}
     size = _timed_size(evidence)
@@ -133,7 +171,7 @@ def rate(evidence: Evidence, weights: Weights = DEFAULT_WEIGHTS) -> Rating:
         "name": evidence.model.ref.name,
         "model_id": evidence.model.ref.repo_id,
         "net_score": net,
-        "net_score_latency": time.perf_counter() - started,
+        "net_score_latency": max(evidence.waits.values(), default=0.0) + time.perf_counter() - started,
         "net_score_explanation": explanation,
         "size_score": size,
         "weights": weights,
@@ -158,30 +196,33 @@ def net_score(scalars: dict[str, MetricScore], size: SizeScore, weights: Weights
     return score, f"({terms}) / {total_weight:g}{note} = {score:.2f}"
 
 
-def gate(rating: Rating, threshold: float = INGEST_THRESHOLD) -> list[GateFailure]:
-    """Ingest gate (pure): the failures that forbid ingest; [] means the model may be ingested.
+def gate(rating: Rating, policy: GatePolicy = DEFAULT_POLICY) -> list[GateFailure]:
+    """Ingest gate (pure): the failures that forbid ingest under `policy`; [] means the model may be ingested.
 
-    Ingestible only if net_score >= threshold and every applicable non-latency metric >= threshold.
-    reviewedness -1 and a root model's tree_score are not applicable; size_score passes when at least
-    one device scores >= threshold (the model is usable somewhere).
+    A metric fails when it is applicable and scores below its threshold; reviewedness -1 and other metrics
+    marked not applicable never fail. size_score passes when at least one device reaches its threshold (the
+    model is usable somewhere). net_score fails below its threshold when the policy gates it.
     """
     failures = [
-        GateFailure(metric=name, value=metric.score, reason=metric.explanation)
+        GateFailure(metric=name, value=metric.score, threshold=policy.threshold(name), reason=metric.explanation)
         for name, metric in rating.scalar_metrics().items()
-        if metric.applicable and metric.score < threshold
+        if metric.applicable and metric.score < policy.threshold(name)
     ]
-    if rating.size_score.best < threshold:
-        failures.append(GateFailure(metric="size_score", value=rating.size_score.best,
-                                    reason=f"no device scores {threshold:g} or more: {rating.size_score.explanation}"))
-    if rating.net_score < threshold:
-        failures.append(GateFailure(metric="net_score", value=rating.net_score, reason=rating.net_score_explanation))
+    size_threshold = policy.threshold("size_score")
+    if rating.size_score.best < size_threshold:
+        failures.append(GateFailure(metric="size_score", value=rating.size_score.best, threshold=size_threshold,
+                                    reason=f"no device scores {size_threshold:g} or more: "
+                                           f"{rating.size_score.explanation}"))
+    if policy.net_score_gated and rating.net_score < policy.net_score_threshold:
+        failures.append(GateFailure(metric="net_score", value=rating.net_score, threshold=policy.net_score_threshold,
+                                    reason=rating.net_score_explanation))
     return failures
 
 
 def _timed(name: str, metric: Callable[[Evidence], MetricResult], evidence: Evidence) -> MetricScore:
     started = time.perf_counter()
     result = _guarded(name, metric, evidence, lambda error: MetricResult(0.0, error))
-    return MetricScore(score=result.score, latency_seconds=time.perf_counter() - started,
+    return MetricScore(score=result.score, latency_seconds=_latency(name, evidence, started),
                        explanation=result.explanation, applicable=result.applicable)
 
 
@@ -189,8 +230,14 @@ def _timed_size(evidence: Evidence) -> SizeScore:
     started = time.perf_counter()
     result = _guarded("size_score", size_score, evidence,
                       lambda error: SizeResult({device: 0.0 for device in DEVICES}, error))
-    return SizeScore(latency_seconds=time.perf_counter() - started, explanation=result.explanation,
+    return SizeScore(latency_seconds=_latency("size_score", evidence, started), explanation=result.explanation,
                      **result.scores)
+
+
+def _latency(name: str, evidence: Evidence, started: float) -> float:
+    """The wait for the metric's sources, then its computation since `started` (time.perf_counter)."""
+    return evidence.wait_for(*METRIC_SOURCES[name]) + time.perf_counter() - started if METRIC_SOURCES[name] \
+        else time.perf_counter() - started
 
 
 def _guarded(name: str, metric: Callable[[Evidence], T], evidence: Evidence, fallback: Callable[[str], T]) -> T:

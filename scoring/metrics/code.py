@@ -1,22 +1,19 @@
-"""Metrics of the model's linked GitHub repository: bus_factor, code_quality, reviewedness."""
-from __future__ import annotations
+"""Metrics of the model's code repository: code_quality and reviewedness.
 
-from collections import Counter
-from datetime import datetime, timezone
+The code is what the caller or the card links, else the repository of the model's library (`library_name`):
+code_quality rates library code too (it is the code a user runs), reviewedness does not (a library's review
+practice says nothing of how this model's own code was written; with no code of its own the spec's -1 applies).
+"""
+from __future__ import annotations
 
 import re2
 
 from scoring.evidence import CodeEvidence, Evidence
-from scoring.metrics.result import MetricResult, clamp, points, summed
+from scoring.metrics.result import MetricResult, points, summed
 from scoring.sources.types import GitHubRepo
 
-COVERAGE = 0.5  # CHAOSS: the fewest contributors covering 50% of commits
-RECENCY_STEPS: tuple[tuple[int, float], ...] = ((180, 1.0), (365, 0.8), (730, 0.5))
-RECENCY_STALE = 0.25  # last activity older than two years
-RECENCY_UNKNOWN = 0.5
 MIN_README_CHARS = 500
 
-_BOT = re2.compile(r"(?i)\[bot\]$|-bot$|^dependabot|^github-actions")
 _TEST_PATH = re2.compile(
     r"(?i)(^|/)(tests?|testing|spec)(/|$)|(^|/)test_[^/]*\.py$|_test\.(py|go|rs|js|ts)$|\.(spec|test)\.[jt]sx?$"
 )
@@ -35,67 +32,6 @@ _PACKAGING_FILES = frozenset({
 })
 
 
-def bus_factor(evidence: Evidence) -> MetricResult:
-    """Score = (1 - 0.5^k) * recency, in [0, 1); 0 when nothing is known.
-
-    k is the CHAOSS contributor absence factor: the fewest authors whose commits cover >= 50% of the recorded
-    recent commits (bots excluded), or, with no recent commit, of the all-time contributions. Each extra
-    person needed to cover half the work halves the remaining risk: k=1 0.5, k=2 0.75, k=3 0.875, ...
-    recency, from the newest commit or push: <= 180 days 1.0, <= 365 0.8, <= 730 0.5, older 0.25, unknown 0.5.
-    """
-    code = evidence.code
-    if code is None:
-        return MetricResult(0.0, "no linked code repository: nothing known about its contributors = 0.00")
-    counts, basis = _author_counts(code)
-    if not counts:
-        return MetricResult(0.0, f"no contributor data ({_unavailable(evidence, code)}) = 0.00")
-    k = absence_factor(counts)
-    recency, recency_note = _recency(code, evidence.gathered_at)
-    score = clamp((1 - 0.5 ** k) * recency)
-    top = ", ".join(f"{login} {n}" for login, n in counts.most_common(3))
-    return MetricResult(
-        score,
-        f"{basis}: {sum(counts.values())} by {len(counts)} authors (top: {top}); absence factor k={k} "
-        f"(fewest authors covering 50%); (1 - 0.5^k) * recency {recency:g} "
-        f"({recency_note}) = {score:.2f}",
-    )
-
-
-def absence_factor(counts: Counter[str]) -> int:
-    """The fewest contributors whose contributions cover at least half of all contributions (0 if none)."""
-    total = sum(counts.values())
-    covered = 0
-    for k, (_, n) in enumerate(counts.most_common(), start=1):
-        covered += n
-        if covered >= COVERAGE * total:
-            return k
-    return 0
-
-
-def _author_counts(code: CodeEvidence) -> tuple[Counter[str], str]:
-    commits = [c for c in code.commits or [] if c.author and not _BOT.search(c.author)]
-    if commits:
-        return Counter(c.author for c in commits if c.author), "recent commits"
-    contributors = [c for c in code.contributors or [] if c.contributions > 0 and not _BOT.search(c.login)]
-    return Counter({c.login: c.contributions for c in contributors}), "all-time contributions"
-
-
-def _recency(code: CodeEvidence, now: datetime) -> tuple[float, str]:
-    dates = [c.date for c in code.commits or [] if c.date is not None]
-    if code.repo is not None and code.repo.pushed_at is not None:
-        dates.append(code.repo.pushed_at)
-    if not dates:
-        return RECENCY_UNKNOWN, "last activity unknown"
-    age = (as_utc(now) - max(as_utc(d) for d in dates)).days
-    weight = next((w for days, w in RECENCY_STEPS if age <= days), RECENCY_STALE)
-    return weight, f"last activity {age} days ago"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware datetime (naive ones are taken as UTC), so recorded dates from any source compare."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
 def code_quality(evidence: Evidence) -> MetricResult:
     """Score = tests 0.25 + CI 0.2 + lint config 0.15 + packaging 0.2 + README 0.2 (0.1 if short), halved
     when the repository is archived; in [0, 1]. Read from the repository's file tree and metadata only.
@@ -103,18 +39,21 @@ def code_quality(evidence: Evidence) -> MetricResult:
     tests: a tests/ or test/ folder or test_*.py / *_test.* files; CI: GitHub Actions workflows, Travis,
     CircleCI, GitLab CI, Azure Pipelines, Jenkins; lint: flake8/pylint/ruff/mypy/pre-commit/tox/eslint configs;
     packaging: setup.py, pyproject.toml, requirements.txt, package.json, Cargo.toml, go.mod, ...;
-    README: >= 500 characters. No linked repository, or its metadata unavailable: 0.
+    README: >= 500 characters. Library code (no code linked; the repository of the model's library_name) is
+    rated the same way, since it is the code a user runs, and the explanation says so. No code at all, or its
+    metadata unavailable: 0.
     """
     code = evidence.code
     if code is None:
-        return MetricResult(0.0, "no linked code repository = 0.00")
+        return MetricResult(0.0, "no linked code repository and no known library = 0.00")
     if code.repo is None:
-        return MetricResult(0.0, f"repository metadata unavailable ({_unavailable(evidence, code)}) = 0.00")
+        return MetricResult(0.0, f"{code.label}: repository metadata unavailable "
+                                 f"({_unavailable(evidence, code)}) = 0.00")
     result = summed(_code_quality_items(code.repo))
+    score, explanation = result.score, result.explanation
     if code.repo.archived:
-        return MetricResult(result.score / 2, f"{result.explanation}; archived repository: halved "
-                                              f"= {result.score / 2:.2f}")
-    return result
+        score, explanation = score / 2, f"{explanation}; archived repository: halved = {score / 2:.2f}"
+    return MetricResult(score, f"{code.label}: {explanation}")
 
 
 def _code_quality_items(repo: GitHubRepo) -> list[tuple[float, str]]:
@@ -138,11 +77,16 @@ def reviewedness(evidence: Evidence) -> MetricResult:
 
     When the recorded PRs carry no line counts, the share of merged PRs that were approved is used instead.
     Commits pushed without a PR are not visible in the recorded evidence, so a repository with no merged PR
-    scores 0 (its code did not go through review). PR data unavailable: 0.
+    scores 0 (its code did not go through review). PR data unavailable: 0. Library code (the card links no
+    code; see the module docstring) is not the model's own: -1 (not applicable), as with no repository.
     """
     code = evidence.code
     if code is None:
         return MetricResult(-1.0, "no linked GitHub repository = -1 (not applicable)", applicable=False)
+    if code.origin == "library":
+        return MetricResult(-1.0, f"no code repository of the model's own is linked; {code.label} is how the "
+                                  "model is run, and its reviews say nothing of this model's code = -1 "
+                                  "(not applicable)", applicable=False)
     if code.pull_requests is None:
         return MetricResult(0.0, f"pull requests unavailable ({_unavailable(evidence, code)}) = 0.00")
     merged = [pr for pr in code.pull_requests if pr.merged]

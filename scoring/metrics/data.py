@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re2
 
-from scoring.evidence import Evidence, card_dataset_ids
+from scoring.evidence import Evidence, card_code_urls, card_dataset_ids
 from scoring.license import LicenseFamily, normalize_license
 from scoring.metrics.card import parse_card
 from scoring.metrics.result import MetricResult, points, summed
@@ -13,6 +13,7 @@ TRAINING_DATA_HEADING = r"training data|\bdatasets?\b|data sources?"
 DATASET_USE_HEADING = r"\buses?\b|usage|how to use|intended use|direct use|loading|quick ?start"
 MIN_DATASET_CARD_CHARS = 300
 
+_NOT_ON_THE_HUB = ("not_found", "invalid_url")  # failures that mean "no such hub dataset", not "try again"
 _TRAINING_CODE = re2.compile(r"(?i)(^|/)[^/]*train[^/]*\.(py|ipynb|sh)$")
 
 
@@ -21,25 +22,31 @@ def dataset_and_code_score(evidence: Evidence) -> MetricResult:
     + code available 0.25, in [0, 1].
 
     - datasets documented: the card YAML lists `datasets`, the caller linked one, or the card has a
-      "Training data" / "Dataset" heading;
+      "Training data" / "Dataset" heading (for a conversion, the card of the model it converts counts too:
+      the data is that model's);
     - dataset readable: at least one linked dataset was fetched from the hub;
-    - code linked: a GitHub repository was given by the caller or found in the card;
-    - code available: that repository was read, or the model repository holds a training script.
+    - code linked: a GitHub repository was given by the caller or is linked anywhere in the card;
+    - code available: the model's code was read (linked, or the repository of its library_name, which is the
+      code that runs it), or the model repository holds a training script.
     """
     model = evidence.model
-    declared = card_dataset_ids(model)
-    heading = parse_card(model.card_text).has_heading(TRAINING_DATA_HEADING)
+    documented = [(repo, card_dataset_ids(repo), parse_card(repo.card_text).has_heading(TRAINING_DATA_HEADING))
+                  for repo in (model, evidence.base_model) if repo is not None]
+    repo, declared, heading = next((entry for entry in documented if entry[1] or entry[2]), documented[0])
     readable = [d.url for d in evidence.datasets if d.repo is not None]
     scripts = [f.path for f in model.files if _TRAINING_CODE.search(f.path)]
     code = evidence.code
+    links = [code.url] if code is not None and code.origin == "caller" else card_code_urls(model)
     code_available = code is not None and code.repo is not None
     documented_detail = f"{len(declared)} in card YAML" if declared else (f'"{heading}"' if heading else "")
+    if documented_detail and repo is not model:
+        documented_detail += f" of {repo.ref.repo_id}, which it converts"
     return summed([
         points("datasets documented", bool(declared or evidence.datasets or heading), 0.25, documented_detail),
         points("dataset readable", bool(readable), 0.25, _fetched_detail(evidence, readable)),
-        points("code linked", code is not None, 0.25, code.url if code else ""),
+        points("code linked", bool(links), 0.25, ", ".join(links[:2])),
         points("code available", code_available or bool(scripts), 0.25,
-               "repository read" if code_available else ", ".join(scripts[:3])),
+               f"{code.label} read" if code and code_available else ", ".join(scripts[:3])),
     ])
 
 
@@ -52,7 +59,12 @@ def _fetched_detail(evidence: Evidence, readable: list[str]) -> str:
 
 def dataset_quality(evidence: Evidence) -> MetricResult:
     """Score = mean over the linked datasets that could be read of (card 0.25 + license 0.25 + size 0.25
-    + use 0.25), in [0, 1]; 0 when no dataset is linked or none could be read.
+    + use 0.25), in [0, 1].
+
+    With no dataset on the hub to rate (none linked, or the linked ones do not exist there: a local
+    "imagefolder", a web page) the metric is not applicable, like reviewedness without a repository: the
+    missing link already costs dataset_and_code_score. A linked dataset that could not be read now (timeout,
+    5xx, rate limit) scores 0 with the reason: it exists, and nothing is known of it.
 
     - card: >= 300 characters of dataset card prose;
     - license: the dataset's license (YAML or `license:` tag) normalizes to a known license family;
@@ -61,9 +73,13 @@ def dataset_quality(evidence: Evidence) -> MetricResult:
     """
     read = [d.repo for d in evidence.datasets if d.repo is not None]
     if not read:
-        reasons = "; ".join(f"{f.source} {f.kind}: {f.reason}" for f in evidence.failures_of("dataset:")[:3])
-        what = f"no linked dataset could be read ({reasons})" if reasons else "no linked dataset"
-        return MetricResult(0.0, f"{what} = 0.00")
+        failures = evidence.failures_of("dataset:")
+        reasons = "; ".join(f"{f.source} {f.kind}: {f.reason}" for f in failures[:3])
+        if any(f.kind not in _NOT_ON_THE_HUB for f in failures):
+            return MetricResult(0.0, f"no linked dataset could be read ({reasons}) = 0.00")
+        what = f"the linked datasets are not on the hub ({reasons})" if reasons else "no dataset linked"
+        return MetricResult(0.0, f"{what}: no dataset to rate; the missing link counts in dataset_and_code_score "
+                                 "(not applicable)", applicable=False)
     results = [(repo.ref.repo_id, summed(_dataset_items(repo))) for repo in read]
     score = sum(result.score for _, result in results) / len(results)
     details = " | ".join(f"{repo_id}: {result.explanation}" for repo_id, result in results)

@@ -25,13 +25,20 @@ def license_metric(evidence: Evidence) -> MetricResult:
     "other" with `license_link`/`license_name` is a linked custom license), the hub's `license:` tags,
     a "License" section of the card, and finally a LICENSE/COPYING file in the repository (a custom license
     whose terms are linked). Normalized to SPDX with license-expression: OR takes the best alternative,
-    AND the worst part. Unknown or none: 0.
+    AND the worst part. A conversion (an ONNX/GGUF/... export of one base model) that declares none carries
+    the weights, and so the license, of the model it converts: that model's declaration is read the same way.
+    Unknown or none: 0.
     """
     model = evidence.model
-    for source, raw, link in _declarations(model):
-        normalized = normalize_license(raw, link=link)
-        if normalized.family is not LicenseFamily.UNKNOWN:
-            return _scored(source, normalized)
+    repos = [("", model)]
+    if evidence.base_model is not None:
+        repos.append((f"no license of its own; it converts {evidence.base_model.ref.repo_id}, whose ",
+                      evidence.base_model))
+    for prefix, repo in repos:
+        for source, raw, link in _declarations(repo):
+            normalized = normalize_license(raw, link=link)
+            if normalized.family is not LicenseFamily.UNKNOWN:
+                return _scored(prefix + source, normalized)
     note = f"; card metadata unreadable ({model.card_error})" if model.card_error else ""
     return MetricResult(0.0, f"no recognisable license in card YAML, tags, card text or LICENSE file{note} = 0.00")
 

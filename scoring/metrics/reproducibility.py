@@ -4,7 +4,8 @@
 1. it parses (`ast.parse`);
 2. every imported top-level module is a known library (the standard library, the model's `library_name`,
    or `KNOWN_LIBRARIES`: the packages model cards use), so `pip install` of well-known names would satisfy it;
-3. it loads this model: a string constant equal to the model's id (or its hub URL);
+3. it loads this model: a string constant equal to the model's id, an id the hub answers with this model
+   (a legacy alias such as ``bert-base-uncased``), or its hub URL;
 4. it reads no undefined name: every name it loads is a builtin or bound somewhere in the snippet (imports,
    assignments, definitions, parameters, loop/with/except targets, comprehensions), flow-insensitively.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import re2
 
 from scoring.evidence import Evidence
+from scoring.library import standard_loading
 from scoring.metrics.card import CodeBlock, parse_card
 from scoring.metrics.result import MetricResult
 from scoring.sources.types import HubRepo
@@ -37,6 +39,7 @@ PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "pycon", "ipython", "py
 MAX_BLOCKS = 20
 MAX_BLOCK_CHARS = 20_000
 MAX_FIXABLE_UNDEFINED = 3  # more undefined names than this is not a mechanical fix
+STANDARD_LOADING_SCORE = 0.5  # the spec's "runs after [an agent] debugging it": one standard call to write
 
 _PYTHONISH = re2.compile(r"(?m)^\s*(import |from \S+ import |>>> )|from_pretrained\(|pipeline\(")
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__"}
@@ -57,17 +60,24 @@ def reproducibility(evidence: Evidence) -> MetricResult:
       undefined names (the rest of the checks pass);
     0 — no Python code, unparseable even after the fixes, unknown imports, no model loaded, or more than
       3 undefined names. The code is never executed (see the module docstring).
+    A model that loads through its library's standard call (scoring.library.standard_loading) scores at least
+    0.5 — it runs once someone (the spec's agent) writes that one call — even when its card has no code.
     """
     model = evidence.model
     blocks = _python_blocks(parse_card(model.card_text).code_blocks)
-    if not blocks:
-        return MetricResult(0.0, "no Python demo code in the card = 0")
     candidates = [(f"block {i + 1} of {len(blocks)}", code) for i, code in enumerate(blocks)]
     if len(blocks) > 1:
         candidates.append((f"all {len(blocks)} blocks in order", "\n".join(blocks)))
     verdicts = [(label, judge_snippet(code, model)) for label, code in candidates]
-    label, best = max(verdicts, key=lambda item: item[1].score)
-    return MetricResult(best.score, f"best of {len(candidates)} snippet(s): {label}: {best.reason} = {best.score:g}")
+    label, best = max(verdicts, key=lambda item: item[1].score) if verdicts else ("", None)
+    found = (f"best of {len(candidates)} snippet(s): {label}: {best.reason}" if best
+             else "no Python demo code in the card")
+    score = best.score if best else 0.0
+    loading = standard_loading(model)
+    if loading and score < STANDARD_LOADING_SCORE:
+        return MetricResult(STANDARD_LOADING_SCORE, f"{found}; runs once its library's standard call is written: "
+                                                    f"{loading} = {STANDARD_LOADING_SCORE:g}")
+    return MetricResult(score, f"{found} = {score:g}")
 
 
 def _python_blocks(blocks: tuple[CodeBlock, ...]) -> list[str]:
@@ -149,8 +159,8 @@ def _model_library(model: HubRepo) -> set[str]:
 
 
 def _model_ids(model: HubRepo) -> set[str]:
-    repo_id = model.ref.repo_id.lower()
-    return {repo_id, f"https://huggingface.co/{repo_id}"}
+    ids = {model.ref.repo_id.lower(), *(alias.lower() for alias in model.aliases)}
+    return ids | {f"https://huggingface.co/{repo_id}" for repo_id in ids}
 
 
 def _loads_some_model(tree: ast.Module) -> bool:

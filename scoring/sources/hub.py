@@ -5,6 +5,10 @@ some `HfApi` methods accept a timeout.  So `HubSource` uses `HfApi` where a time
 (`model_info`/`dataset_info`) and otherwise calls that same shared session directly with an explicit
 timeout (refs, small files, streamed files) using huggingface_hub's own headers and error mapping.
 huggingface_hub is imported lazily so that importing scoring stays cheap and creates no client.
+
+A repository answered under another id (the hub redirects legacy ids such as ``bert-base-uncased`` to
+``google-bert/bert-base-uncased``) is returned under the id the hub reports, so every spelling of one repository
+gives the same snapshot.
 """
 from __future__ import annotations
 
@@ -12,12 +16,15 @@ import json
 import threading
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
 
 
 from scoring.errors import InvalidSourceURL, SourceError, SourceNotFound, SourceRateLimited, SourceUnavailable
 from scoring.sources.retry import build_retrying
-from scoring.sources.types import HubRepo, RepoFile, SourceRef
+from scoring.sources.types import HubCommit, HubNamespace, HubRepo, RepoFile, SourceRef
+from scoring.sources.url import is_valid_name
 
 if TYPE_CHECKING:
     import httpx2
@@ -29,6 +36,7 @@ T = TypeVar("T")
 SMALL_FILE_CAP = 1_000_000  # config.json / adapter_config.json
 CARD_CAP = 2_000_000  # README.md
 FRONT_MATTER_CAP = 64_000  # YAML is parsed only up to this size (alias bombs, huge blobs)
+MAX_PAGES = 10  # pages of a hub list endpoint read at most (commits)
 _USER_AGENT = "trustworthy-model-registry"
 
 
@@ -63,19 +71,64 @@ class HubSource:
         if ref.kind not in ("hf_model", "hf_dataset"):
             raise ValueError(f"HubSource cannot fetch a {ref.kind} reference")
         info = self._retry(lambda: self._info(ref), f"{ref.repo_id} metadata")
+        ref = _canonical(ref, info.id)
         files = _repo_files(info)
         sizes = {f.path: f.size for f in files}
         revision = info.sha or ref.revision or "main"
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=5) as pool:
             tags = pool.submit(self._retry, lambda: self._git_tags(ref), f"{ref.repo_id} refs")
             card = pool.submit(self._optional_file, ref, revision, "README.md", sizes, CARD_CAP)
             config = pool.submit(self._optional_file, ref, revision, "config.json", sizes, SMALL_FILE_CAP)
             adapter = pool.submit(self._optional_file, ref, revision, "adapter_config.json", sizes, SMALL_FILE_CAP)
+            alias = pool.submit(self._legacy_alias, ref)
         repo = _base_repo(ref, info, files, tags.result())
+        repo.aliases = alias.result()
         _apply_card(repo, *card.result())
         repo.config, repo.config_error = _json_object(*config.result(), "config.json")
         repo.adapter_config, repo.adapter_config_error = _json_object(*adapter.result(), "adapter_config.json")
         return repo
+
+    def commits(self, ref: SourceRef, limit: int = 300) -> list[HubCommit]:
+        """The repository's commits on the URL's revision (default main), newest first, at most `limit`.
+
+        The endpoint `HfApi.list_repo_commits` reads (``/api/{type}s/{id}/commits/{rev}``), called here with a
+        timeout; its pages (``Link: rel="next"``) are followed while they stay on the hub, up to `MAX_PAGES`.
+        """
+        revision = quote(ref.revision or "main", safe="")
+        url: str | None = f"{self._endpoint}/api/{_repo_type(ref)}s/{ref.repo_id}/commits/{revision}"
+        commits: list[HubCommit] = []
+        for _ in range(MAX_PAGES):
+            if url is None or len(commits) >= limit:
+                break
+            page_url = url
+            response = self._retry(lambda: self._get(page_url), f"{ref.repo_id} commits")
+            page = _decoded(response, f"{ref.repo_id} commits")
+            if not isinstance(page, list):
+                raise SourceError(f"{ref.repo_id} commits: the hub returned a {type(page).__name__}, not a list")
+            commits += [_commit(item) for item in page]
+            url = self._next_page(response)
+        return commits[:limit]
+
+    def namespace(self, owner: str) -> HubNamespace:
+        """Whether `owner` is an organization, and how many members its overview shows, or a user.
+
+        Reads ``/api/organizations/{owner}/overview`` (`HfApi.get_organization_overview`): the hub answers 404
+        for a name that is not an organization, and an existing repository's owner that is not an organization
+        is a user.
+        """
+        if not is_valid_name(owner):
+            raise InvalidSourceURL(f"invalid hub namespace {owner!r}")
+        url = f"{self._endpoint}/api/organizations/{owner}/overview"
+        try:
+            response = self._retry(lambda: self._get(url), f"namespace {owner}")
+        except SourceNotFound:
+            return HubNamespace(name=owner, kind="user")
+        data = _decoded(response, f"namespace {owner}")
+        if not isinstance(data, dict):
+            raise SourceError(f"namespace {owner}: the hub returned a {type(data).__name__}, not an object")
+        members = data.get("numUsers")
+        return HubNamespace(name=str(data.get("name") or owner), kind="organization",
+                            members=members if isinstance(members, int) and members >= 0 else None)
 
     def iter_file(self, ref: SourceRef, path: str, chunk_size: int = 1 << 20) -> Generator[bytes, None, None]:
         """Stream one file of the repository (for mirroring a package); errors surface on first iteration.
@@ -130,6 +183,38 @@ class HubSource:
         if ref.kind == "hf_dataset":
             return api.dataset_info(ref.repo_id, revision=ref.revision, timeout=self._timeout, files_metadata=True)
         return api.model_info(ref.repo_id, revision=ref.revision, timeout=self._timeout, files_metadata=True)
+
+    def _get(self, url: str) -> httpx2.Response:
+        """GET a hub API URL with the timeout; error statuses raise huggingface_hub's errors (see _translate)."""
+        from huggingface_hub import get_session, hf_raise_for_status
+
+        response = get_session().get(url, headers=self._headers(), timeout=self._timeout)
+        hf_raise_for_status(response)
+        return response
+
+    def _next_page(self, response: httpx2.Response) -> str | None:
+        """The next page of a hub list, only while it stays on the configured endpoint."""
+        import httpx2
+
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        url = response.url.join(link)
+        base = httpx2.URL(self._endpoint)
+        return str(url) if (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port) else None
+
+    def _legacy_alias(self, ref: SourceRef) -> list[str]:
+        """``[name]`` when the hub answers the organization-less id ``name`` with this model (a legacy id it
+        redirects, as ``bert-base-uncased`` to ``google-bert/bert-base-uncased``), else []. Best effort: a
+        failed check only means that cards loading the model by its legacy id are not recognised."""
+        if ref.kind != "hf_model" or not ref.owner:
+            return []
+        url = f"{self._endpoint}/api/models/{ref.name}"
+        try:
+            answered = self._retry(lambda: self._get(url), f"{ref.name} alias").json()
+        except (SourceError, ValueError):
+            return []
+        return [ref.name] if isinstance(answered, dict) and answered.get("id") == ref.repo_id else []
 
     def _git_tags(self, ref: SourceRef) -> list[str]:
         """Tag names from ``/api/{type}s/{id}/refs`` (`HfApi.list_repo_refs` takes no timeout)."""
@@ -320,3 +405,39 @@ def _json_object(text: str | None, error: str | None, name: str) -> tuple[dict[s
     if not isinstance(data, dict):
         return None, f"{name} is not a JSON object"
     return data, None
+
+
+def _canonical(ref: SourceRef, reported_id: str | None) -> SourceRef:
+    """`ref` under the id the hub reports for it (an alias answered through a redirect), revision kept.
+
+    An id that is not a valid ``owner/name`` or legacy ``name`` is ignored rather than trusted."""
+    if not reported_id or reported_id == ref.repo_id:
+        return ref
+    owner, _, name = reported_id.rpartition("/")
+    if "/" in owner or not is_valid_name(name) or (owner and not is_valid_name(owner)):
+        return ref
+    return ref.model_copy(update={"owner": owner, "name": name})
+
+
+def _commit(item: Any) -> HubCommit:
+    if not isinstance(item, dict):
+        raise SourceError(f"a hub commit is a {type(item).__name__}, not an object")
+    authors = [str(a["user"]) for a in item.get("authors") or [] if isinstance(a, dict) and a.get("user")]
+    return HubCommit(id=str(item.get("id") or ""), authors=authors, date=_date(item.get("date")),
+                     title=str(item.get("title") or ""))
+
+
+def _decoded(response: Any, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise SourceError(f"{what}: the hub returned invalid JSON") from exc
+
+
+def _date(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -66,6 +66,24 @@ class HubRepo(BaseModel):
     last_modified: datetime | None = None
     gated: bool = False
     private: bool = False
+    aliases: list[str] = Field(default_factory=list)  # other ids the hub answers with this repository
+
+
+class HubCommit(BaseModel):
+    """One commit of a hub repository (``/api/{type}s/{id}/commits/{rev}``): hub usernames of its authors."""
+
+    id: str
+    authors: list[str] = Field(default_factory=list)
+    date: datetime | None = None
+    title: str = ""
+
+
+class HubNamespace(BaseModel):
+    """The owner of a hub repository: an organization (with the member count the hub shows) or a user."""
+
+    name: str
+    kind: Literal["organization", "user"]
+    members: int | None = None  # numUsers of the organization's overview; None for a user or when not shown
 
 
 class GitHubContributor(BaseModel):

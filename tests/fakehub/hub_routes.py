@@ -1,8 +1,11 @@
 """The Hugging Face Hub endpoints huggingface_hub 2.x calls, answered from fixture repositories.
 
 Implemented: GET /api/{models,datasets}/{id}[/revision/{rev}] (``?blobs=true`` adds sizes and LFS data),
-GET .../refs, GET .../tree/{rev}[/{path}], POST .../paths-info/{rev}, and GET/HEAD
-/[datasets/]{id}/resolve/{rev}/{path} with X-Repo-Commit, ETag, X-Linked-Etag and X-Linked-Size headers.
+GET .../refs, GET .../tree/{rev}[/{path}], POST .../paths-info/{rev}, GET .../commits/{rev} (newest first,
+pages of `COMMITS_PER_PAGE` with ``?p=N`` and a ``Link`` header), GET /api/organizations/{name}/overview
+(404 for a name that is not an organization), and GET/HEAD /[datasets/]{id}/resolve/{rev}/{path} with
+X-Repo-Commit, ETag, X-Linked-Etag and X-Linked-Size headers.
+An alias (a legacy id such as ``bert-base-uncased``) answers 307 with the same path under the canonical id.
 Errors carry X-Error-Code (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo) like the real hub.
 """
 from __future__ import annotations
@@ -13,9 +16,12 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from tests.fakehub.repos import HubRepoFixture, RepoFileFixture, git_blob_sha
+from tests.fakehub.repos import HubRepoFixture, OrganizationFixture, RepoFileFixture, git_blob_sha
 
 HubRepos = Mapping[tuple[str, str], HubRepoFixture]  # (repo_type, repo_id) -> repo
+Aliases = Mapping[tuple[str, str], str]  # (repo_type, alias) -> canonical repo_id
+Organizations = Mapping[str, OrganizationFixture]  # name -> organization
+COMMITS_PER_PAGE = 50
 
 
 def hub_error(status: int, code: str, message: str) -> Response:
@@ -23,13 +29,35 @@ def hub_error(status: int, code: str, message: str) -> Response:
                         headers={"X-Error-Code": code, "X-Error-Message": message})
 
 
-async def handle_hub(request: Request, segments: list[str], repos: HubRepos) -> Response:
+async def handle_hub(request: Request, segments: list[str], repos: HubRepos, aliases: Aliases,
+                     organizations: Organizations) -> Response:
     """Dispatch a hub request given its already-unquoted path segments."""
+    if segments[:2] == ["api", "organizations"] and len(segments) == 4 and segments[3] == "overview":
+        organization = organizations.get(segments[2])
+        if organization is None:
+            return JSONResponse({"error": "Organization not found"}, status_code=404)
+        return JSONResponse(organization.overview_json())
     if len(segments) >= 2 and segments[0] == "api" and segments[1] in ("models", "datasets"):
-        return await _api(request, segments[1][:-1], segments[2:], repos)
+        return _redirect(request, segments, 2, segments[1][:-1], repos, aliases) or \
+            await _api(request, segments[1][:-1], segments[2:], repos)
     if segments and segments[0] == "datasets":
-        return _resolve(request, "dataset", segments[1:], repos)
-    return _resolve(request, "model", segments, repos)
+        return _redirect(request, segments, 1, "dataset", repos, aliases) or \
+            _resolve(request, "dataset", segments[1:], repos)
+    return _redirect(request, segments, 0, "model", repos, aliases) or _resolve(request, "model", segments, repos)
+
+
+def _redirect(request: Request, segments: list[str], start: int, repo_type: str, repos: HubRepos,
+              aliases: Aliases) -> Response | None:
+    """307 to the canonical id when the repository segments at `start` name an alias rather than a repository."""
+    if _split_repo(repo_type, segments[start:], repos)[0] is not None:
+        return None
+    for length in (2, 1):
+        canonical = aliases.get((repo_type, "/".join(segments[start:start + length])))
+        if canonical is not None and len(segments) >= start + length:
+            path = "/" + "/".join([*segments[:start], canonical, *segments[start + length:]])
+            query = f"?{request.url.query}" if request.url.query else ""
+            return Response(status_code=307, headers={"Location": path + query})
+    return None
 
 
 def _split_repo(repo_type: str, segments: list[str], repos: HubRepos) -> tuple[HubRepoFixture | None, list[str]]:
@@ -62,12 +90,26 @@ async def _api(request: Request, repo_type: str, segments: list[str], repos: Hub
         return JSONResponse(repo.info_json(blobs))
     if action == "refs" and not args:
         return JSONResponse(repo.refs_json())
+    if action == "commits" and len(args) == 1:
+        if not repo.has_revision(args[0]):
+            return hub_error(404, "RevisionNotFound", "Invalid rev id")
+        return _commits(request, repo)
     if action == "tree":
         return _tree(repo, "/".join(args[1:]), request.query_params.get("recursive", "").lower() == "true")
     if action == "paths-info" and request.method == "POST":
         form = await request.form()
         return _paths_info(repo, [str(p) for p in form.getlist("paths")])
     return hub_error(404, "NotFound", "Not found")
+
+
+def _commits(request: Request, repo: HubRepoFixture) -> Response:
+    """One page of the repository's commits, newest first, with a ``Link`` to the next page like the hub's."""
+    rows = [commit.json() for commit in sorted(repo.history(), key=lambda c: c.date, reverse=True)]
+    page = max(0, int(request.query_params.get("p", "0") or 0))
+    headers = None
+    if (page + 1) * COMMITS_PER_PAGE < len(rows):
+        headers = {"Link": f'<{request.url.include_query_params(p=page + 1)}>; rel="next"'}
+    return JSONResponse(rows[page * COMMITS_PER_PAGE:(page + 1) * COMMITS_PER_PAGE], headers=headers)
 
 
 def _tree(repo: HubRepoFixture, folder: str, recursive: bool) -> Response:

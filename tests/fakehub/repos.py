@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +120,44 @@ def card_front_matter(card: str | None) -> dict[str, Any] | None:
 
 
 @dataclass
+class FakeHubCommit:
+    """A commit of a hub repository: its authors' hub usernames ("system" for the hub's own commits)."""
+
+    authors: list[str]
+    date: datetime
+    title: str = "Update README.md"
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha1(f"{','.join(self.authors)}:{iso(self.date)}:{self.title}".encode()).hexdigest()
+
+    def json(self) -> dict[str, Any]:
+        """An item of /api/{type}s/{id}/commits/{rev}."""
+        return {"id": self.sha, "title": self.title, "message": "", "date": iso(self.date),
+                "authors": [{"user": user, "avatar": f"https://cdn-avatars.huggingface.co/{user}.png"}
+                            for user in self.authors]}
+
+
+@dataclass
+class OrganizationFixture:
+    """An organization on the fake hub: what /api/organizations/{name}/overview shows."""
+
+    name: str
+    fullname: str
+    members: int
+    models: int = 1
+    followers: int = 0
+    verified: bool = False
+
+    def overview_json(self) -> dict[str, Any]:
+        return {"_id": hashlib.md5(self.name.encode()).hexdigest()[:24], "name": self.name,
+                "fullname": self.fullname, "avatarUrl": f"https://cdn-avatars.huggingface.co/{self.name}.png",
+                "isVerified": self.verified, "isFollowing": False, "numUsers": self.members,
+                "numModels": self.models, "numSpaces": 0, "numDatasets": 0, "numFollowers": self.followers,
+                "numPapers": 0, "type": "org"}
+
+
+@dataclass
 class HubRepoFixture:
     """A model or dataset on the fake hub.  `repo_type` is "model" or "dataset"."""
 
@@ -138,6 +176,16 @@ class HubRepoFixture:
     created_at: datetime = _DEFAULT_DATE
     last_modified: datetime = _DEFAULT_DATE
     extra_info: dict[str, Any] = field(default_factory=dict)  # merged into the /api/... info JSON
+    commits: list[FakeHubCommit] = field(default_factory=list)  # any order; served newest first
+
+    def history(self) -> list[FakeHubCommit]:
+        """The commits, or the hub's default: its "initial commit" and one upload by the namespace's owner."""
+        if self.commits:
+            return self.commits
+        uploader = self.repo_id.split("/")[0] if "/" in self.repo_id else "system"
+        uploaded = max(self.last_modified, self.created_at + timedelta(minutes=1))
+        return [FakeHubCommit(["system"], self.created_at, "initial commit"),
+                FakeHubCommit([uploader], uploaded, "Upload folder using huggingface_hub")]
 
     @property
     def sha(self) -> str:

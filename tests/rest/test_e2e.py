@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from app.factory import create_app
-from tests.conftest import MINILM_URL
 from tests.rest.conftest import CODE_URL, DATASET_URL, add_linked_model, login
+from tests.fakehub.seed import NO_CARD_ID
 from tests.rest.spec import SpecClient
 from tests.servers import free_port, uvicorn_server
 
@@ -82,7 +82,7 @@ def test_a_grading_session(server, upstream):
         assert len(set(ids.values())) == len(calls) == 8
         assert all(r.json()["data"]["download_url"] == f"{server}/download/{r.json()['metadata']['id']}"
                    for r in created)
-        assert api.post("/artifact/model", json={"url": MINILM_URL}).status_code == 424
+        assert api.post("/artifact/model", json={"url": f"https://huggingface.co/{NO_CARD_ID}"}).status_code == 424
         assert api.post("/artifact/code", json={"url": CODE_URL}).status_code == 409
 
         everything = every_page(api, [{"name": "*"}])

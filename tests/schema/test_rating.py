@@ -1,6 +1,6 @@
 """The rating gate at ingest, stored ratings, re-rating and version search through GraphQL."""
 from tests.conftest import MINILM_URL, nodes
-from tests.fakehub.seed import MULTI_FORMAT_ID
+from tests.fakehub.seed import MULTI_FORMAT_ID, NO_CARD_ID
 from tests.schema.test_artifacts import codes, count_all, ingest, ingested
 
 RATING = ("query($id: String!) { rating(artifactId: $id) { name netScore netScoreLatency evidenceTime "
@@ -9,14 +9,21 @@ RATING = ("query($id: String!) { rating(artifactId: $id) { name netScore netScor
           "sizeScore { raspberryPi jetsonNano desktopPc awsServer } } }")
 
 
-def test_a_model_without_linked_code_is_refused_with_its_failing_metrics(gql):
-    payload = ingest(gql, code_url=None)
+def test_a_model_without_card_or_license_is_refused_with_its_failing_metrics(gql):
+    payload = ingest(gql, url=f"https://huggingface.co/{NO_CARD_ID}", code_url=None, datasets=())
     assert payload["artifact"] is None
     error = payload["errors"][0]
     assert error["code"] == "DISQUALIFIED"
     failing = {f["metric"]: f for f in error["details"]["failures"]}
-    assert "bus_factor" in failing and failing["bus_factor"]["value"] < 0.5 and failing["bus_factor"]["reason"]
+    assert failing["license"]["value"] == 0 and "no recognisable license" in failing["license"]["reason"]
+    assert "no model card" in failing["ramp_up_time"]["reason"]
     assert count_all(gql) == 0
+
+
+def test_all_minilm_is_ingested_from_its_card_alone(gql):
+    """Its card links no code: the library that runs it (sentence-transformers) is the code evidence."""
+    payload = ingest(gql, code_url=None, datasets=())
+    assert payload["errors"] == [], payload
 
 
 def test_ingested_model_has_a_stored_rating_that_reads_back_identically(gql):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from scoring.evidence import CodeEvidence, DatasetEvidence, Evidence, SourceFailure
-from scoring.sources.types import (GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubRepo,
-                                   RepoFile, SourceRef)
+from scoring.evidence import CodeEvidence, DatasetEvidence, Evidence, LinkOrigin, SourceFailure
+from scoring.sources.types import (GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubCommit,
+                                   HubNamespace, HubRepo, RepoFile, SourceRef)
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -46,8 +46,8 @@ def pr(number: int, merged: bool = True, additions: int = 10, approved: bool = F
                              approved_by_other=approved)
 
 
-def code(repo: GitHubRepo | None = None, **fields: Any) -> CodeEvidence:
-    return CodeEvidence(url="https://github.com/acme/code", origin="caller", repo=repo, **fields)
+def code(repo: GitHubRepo | None = None, origin: LinkOrigin = "caller", **fields: Any) -> CodeEvidence:
+    return CodeEvidence(url="https://github.com/acme/code", origin=origin, repo=repo, **fields)
 
 
 def linked(repo: HubRepo | None, url: str = "https://huggingface.co/datasets/acme/data") -> DatasetEvidence:
@@ -56,10 +56,21 @@ def linked(repo: HubRepo | None, url: str = "https://huggingface.co/datasets/acm
 
 def evidence(hub: HubRepo | None = None, datasets: list[DatasetEvidence] | None = None,
              code_evidence: CodeEvidence | None = None, parent_scores: list[float] | None = None,
-             failures: list[SourceFailure] | None = None) -> Evidence:
+             failures: list[SourceFailure] | None = None, **fields: Any) -> Evidence:
+    """Evidence gathered at NOW; `fields` are other Evidence fields (model_commits, namespace, origin, ...)."""
     return Evidence(model=hub or model(), datasets=datasets or [], code=code_evidence,
                     parent_scores=parent_scores or [], failures=failures or [], gathered_at=NOW,
-                    commits_since=NOW - timedelta(days=365))
+                    commits_since=NOW - timedelta(days=365), **fields)
+
+
+def hub_commits(*authors: str, days_ago: int = 10) -> list[HubCommit]:
+    """One hub commit per author (``"a+b"`` for a commit with two authors), `days_ago` before NOW."""
+    return [HubCommit(id=f"{i:040x}", authors=author.split("+"), date=NOW - timedelta(days=days_ago))
+            for i, author in enumerate(authors)]
+
+
+def organization(name: str = "acme", members: int | None = 10) -> HubNamespace:
+    return HubNamespace(name=name, kind="organization", members=members)
 
 
 RICH_CARD = '''---

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from scoring.sources.types import GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubRepo, SourceRef
+from scoring.sources.types import (GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubCommit,
+                                   HubNamespace, HubRepo, SourceRef)
 
 Answer = Any  # a value to return, an exception to raise, or a callable producing either
 
@@ -20,15 +21,32 @@ def _answer(answer: Answer) -> Any:
 
 
 class FakeHub:
-    def __init__(self, repos: dict[str, Answer]) -> None:
+    """`repos` by id; `commits` by repository id ([] when absent); `namespaces` by owner (a user when absent).
+    `calls` records fetched ids, `people_calls` the commits/namespace reads ("commits:ID", "namespace:OWNER")."""
+
+    def __init__(self, repos: dict[str, Answer], commits: dict[str, Answer] | None = None,
+                 namespaces: dict[str, Answer] | None = None) -> None:
         self.repos = repos
+        self.commit_answers = commits or {}
+        self.namespaces = namespaces or {}
         self.calls: list[str] = []
+        self.people_calls: list[str] = []
         self._lock = threading.Lock()
 
     def fetch(self, ref: SourceRef) -> HubRepo:
         with self._lock:
             self.calls.append(ref.repo_id)
         return _answer(self.repos[ref.repo_id])
+
+    def commits(self, ref: SourceRef, limit: int = 300) -> list[HubCommit]:
+        with self._lock:
+            self.people_calls.append(f"commits:{ref.repo_id}")
+        return list(_answer(self.commit_answers.get(ref.repo_id, [])))[:limit]
+
+    def namespace(self, owner: str) -> HubNamespace:
+        with self._lock:
+            self.people_calls.append(f"namespace:{owner}")
+        return _answer(self.namespaces.get(owner, HubNamespace(name=owner, kind="user")))
 
 
 class FakeGitHub:

@@ -1,17 +1,22 @@
 """gather + rate against the fake hub and GitHub over real HTTP: the real all-MiniLM-L6-v2, and faults."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from cli.phase1 import phase1_line
 from scoring.errors import SourceNotFound, SourceUnavailable
 from scoring.evidence import Evidence
 from scoring.gather import gather_evidence
 from scoring.rating import gate, rate
 from scoring.sources.github import GitHubSource
-from scoring.sources.hub import HubSource
+from scoring.sources.hub import HubSource, parse_front_matter
+from scoring.sources.types import HubRepo, RepoFile, SourceRef
 from scoring.sources.url import parse_source_url
 from tests.fakehub.seed import (BAD_CONFIG_ID, BAD_YAML_ID, DATASET_ID, MINILM_GITHUB, MINILM_ID, MISSING_ID,
-                                MULTI_FORMAT_ID, NO_CARD_ID)
+                                MULTI_FORMAT_ID, NO_CARD_ID, minilm_files)
 
 CODE_URL = f"https://github.com/{MINILM_GITHUB}"
 DATASET_URL = f"https://huggingface.co/datasets/{DATASET_ID}"
@@ -72,8 +77,10 @@ def test_a_github_rate_limit_zeroes_the_code_metrics_with_a_reason(fake_hub) -> 
     evidence = gather(fake_hub, MINILM_ID, code_url=CODE_URL)
     assert {f.kind for f in evidence.failures_of("github.")} == {"rate_limited"}
     rating = rate(evidence)
-    for metric in (rating.bus_factor, rating.code_quality, rating.reviewedness):
+    for metric in (rating.code_quality, rating.reviewedness):
         assert metric.score == 0.0 and "rate_limited" in metric.explanation
+    # the people behind the model are still known from the hub; the code's are not, and it says why
+    assert rating.bus_factor.score > 0.5 and "rate_limited" in rating.bus_factor.explanation
 
 
 def test_a_github_source_that_hangs_times_out(fake_hub) -> None:  # type: ignore[no-untyped-def]
@@ -103,3 +110,31 @@ def test_bad_cards_are_explained_not_crashed(fake_hub, model_id: str, metric: st
                                              phrase: str) -> None:
     rating = rate(gather(fake_hub, model_id))
     assert phrase in getattr(rating, metric).explanation
+
+
+def test_an_uploaded_package_is_rated_from_its_own_contents(fake_hub) -> None:  # type: ignore[no-untyped-def]
+    """What a caller builds from a zip of MiniLM's files: card, config, file list; no hub history."""
+    files = minilm_files()
+    card = files["README.md"].decode()  # type: ignore[union-attr]
+    card_data, _ = parse_front_matter(card)
+    package = HubRepo(ref=SourceRef(kind="hf_model", owner="", name="acme-embedder"), card_text=card,
+                      card_data=card_data, config=json.loads(files["config.json"]),  # type: ignore[arg-type]
+                      files=[RepoFile(path=path, size=value.stat().st_size if isinstance(value, Path) else len(value))
+                             for path, value in files.items() if not isinstance(value, int)])
+    hub, github = sources(fake_hub)
+    evidence = gather_evidence(package, hub, github)
+    assert evidence.origin == "package" and fake_hub.count("/commits/|/organizations/") == 0
+    rating = rate(evidence)
+    assert not rating.bus_factor.applicable and "uploaded package" in rating.bus_factor.explanation
+    assert not rating.reviewedness.applicable and rating.license.score == 1.0
+    assert rating.code_quality.explanation.startswith("library code https://github.com/UKPLab/sentence-transformers")
+    assert rating.size_score.best == 1.0
+    assert rating.reproducibility.score == 0.5  # its card's snippet loads the hub's MiniLM: substitute the package
+
+
+def test_phase1_latencies_are_the_wait_for_the_evidence(fake_hub) -> None:  # type: ignore[no-untyped-def]
+    fake_hub.latency = 0.05
+    line = phase1_line(rate(gather(fake_hub, MINILM_ID, code_url=CODE_URL)))
+    for key in ("ramp_up_time_latency", "bus_factor_latency", "license_latency", "code_quality_latency",
+                "size_score_latency", "net_score_latency"):
+        assert line[key] >= 100, (key, line[key])  # every one waited for at least two requests of 50 ms

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 
 from scoring.errors import SourceError, SourceNotFound, SourceRateLimited, SourceUnavailable
 from scoring.gather import GatherLimits, gather_evidence
-from scoring.sources.types import SourceRef
-from tests.scoring.builders import NOW, commits, contributors, dataset, github_repo, model, pr
+from scoring.sources.types import RepoFile, SourceRef
+from tests.scoring.builders import (NOW, commits, contributors, dataset, github_repo, hub_commits, model, organization,
+                                    pr)
 from tests.scoring.fakes import FakeGitHub, FakeHub
 
 MODEL_REF = SourceRef(kind="hf_model", owner="acme", name="tiny-model")
@@ -137,3 +139,107 @@ def test_a_model_that_never_answers_is_unavailable() -> None:
             gather_evidence(MODEL_REF, hub, full_github(), timeout=0.2, now=NOW)
     finally:
         release.set()
+
+
+def test_who_made_the_model_is_read_while_the_model_is_being_fetched() -> None:
+    commits_started = threading.Event()
+
+    def model_waits_for_the_commits() -> object:
+        return model() if commits_started.wait(SAFETY) else SourceUnavailable("the commits did not start at once")
+
+    def commits_start() -> object:
+        commits_started.set()
+        return hub_commits("ann")
+
+    team = organization("acme", members=4)
+    hub = FakeHub({"acme/tiny-model": model_waits_for_the_commits}, commits={"acme/tiny-model": commits_start},
+                  namespaces={"acme": team})
+    evidence = gather_evidence(MODEL_REF, hub, full_github(), now=NOW)
+    assert evidence.model_commits == hub_commits("ann") and evidence.namespace == team
+    assert evidence.origin == "hub" and evidence.failures == []
+
+
+def test_an_alias_is_rated_with_the_people_of_the_canonical_repository() -> None:
+    canonical = model("google-bert/bert-base-uncased")
+    hub = FakeHub({"bert-base-uncased": canonical}, commits={"google-bert/bert-base-uncased": hub_commits("ann")},
+                  namespaces={"google-bert": organization("google-bert")})
+    evidence = gather_evidence(SourceRef(kind="hf_model", owner="", name="bert-base-uncased"), hub, full_github(),
+                               now=NOW)
+    assert evidence.model.ref.repo_id == "google-bert/bert-base-uncased"
+    assert evidence.model_commits == hub_commits("ann") and evidence.namespace == organization("google-bert")
+    assert "commits:google-bert/bert-base-uncased" in hub.people_calls
+
+
+def test_a_failing_people_read_is_recorded_not_raised() -> None:
+    hub = FakeHub({"acme/tiny-model": model()}, commits={"acme/tiny-model": SourceUnavailable("hub error 503")},
+                  namespaces={"acme": SourceRateLimited("429")})
+    evidence = gather_evidence(MODEL_REF, hub, full_github(), now=NOW)
+    assert {(f.source, f.kind) for f in evidence.failures} == {("hub.commits", "unavailable"),
+                                                               ("hub.namespace", "rate_limited")}
+    assert evidence.model_commits is None and evidence.namespace is None
+
+
+def test_a_package_is_rated_from_its_own_contents_with_what_its_card_links() -> None:
+    package = model("acme/packaged", card="Data: https://huggingface.co/datasets/acme/data\n",
+                    library_name="transformers")
+    hub = FakeHub({"acme/data": dataset()})
+    github = full_github()
+    evidence = gather_evidence(package, hub, github, now=NOW)
+    assert evidence.origin == "package" and evidence.model == package
+    assert hub.calls == ["acme/data"] and hub.people_calls == []  # no hub history is asked for
+    assert evidence.model_commits is None and evidence.namespace is None
+    assert evidence.code is not None and evidence.code.origin == "library"
+    assert evidence.code.url == "https://github.com/huggingface/transformers"
+
+
+OWN = "Code: https://github.com/acme/tiny-model-train."
+ORIGINAL = "Original release: https://github.com/KaimingHe/resnets."
+DATA_TABLE = "| Dataset | Rows |\n|---|---|\n| [reddit](https://github.com/PolyAI-LDN/conversational-datasets) | 7 |\n"
+
+
+@pytest.mark.parametrize(("card", "library", "expected"), [
+    (OWN, "transformers", ("https://github.com/acme/tiny-model-train", "card")),
+    (ORIGINAL, "transformers", ("https://github.com/huggingface/transformers", "library")),
+    (ORIGINAL, None, ("https://github.com/KaimingHe/resnets", "card")),
+    (DATA_TABLE, None, None),
+])
+def test_the_models_code_is_its_own_link_then_its_library_then_any_other_link(
+        card: str, library: str | None, expected: tuple[str, str] | None) -> None:
+    github = full_github()
+    evidence = gather_evidence(MODEL_REF, FakeHub({"acme/tiny-model": model(card=card, library_name=library)}),
+                               github, now=NOW)
+    assert (evidence.code.url, evidence.code.origin) == expected if evidence.code else expected is None
+
+
+def test_every_source_records_when_its_answer_was_in_hand() -> None:
+    hub = FakeHub({"acme/tiny-model": model(), "acme/data": dataset()}, commits={"acme/tiny-model": hub_commits("a")})
+    evidence = gather_evidence(MODEL_REF, hub, full_github(), code_url=CODE_URL, dataset_urls=[DATA_URL], now=NOW)
+    assert set(evidence.waits) == {"model", "hub.commits", "hub.namespace", f"dataset:{DATA_URL}", "github.repo",
+                                   "github.contributors", "github.commits", "github.pull_requests"}
+    assert all(seconds >= 0 for seconds in evidence.waits.values())
+
+
+def test_the_wait_for_a_slow_source_is_measured() -> None:
+    github = full_github(hook=lambda name: time.sleep(0.3) if name == "pull_requests" else None)
+    evidence = gather_evidence(MODEL_REF, FakeHub({"acme/tiny-model": model()}), github, code_url=CODE_URL, now=NOW)
+    assert evidence.waits["github.pull_requests"] >= 0.3
+    assert evidence.wait_for("github.pull_requests", "model") == evidence.waits["github.pull_requests"]
+
+
+def test_a_conversion_reads_the_model_it_converts() -> None:
+    onnx = model("acme/tiny-model", card_data={"base_model": "acme/base"},
+                 files=[RepoFile(path="onnx/model.onnx", size=10), RepoFile(path="config.json", size=2)])
+    hub = FakeHub({"acme/tiny-model": onnx, "acme/base": model("acme/base", card_data={"license": "mit"})})
+    evidence = gather_evidence(MODEL_REF, hub, full_github(), now=NOW)
+    assert evidence.base_model is not None and evidence.base_model.ref.repo_id == "acme/base"
+    trained = onnx.model_copy(update={"files": [*onnx.files, RepoFile(path="model.safetensors", size=10)]})
+    again = gather_evidence(MODEL_REF, FakeHub({"acme/tiny-model": trained}), full_github(), now=NOW)
+    assert again.base_model is None  # weights of its own: a fine-tune, not a conversion
+
+
+def test_library_code_is_read_for_its_metadata_and_contributors_only() -> None:
+    github = full_github()
+    evidence = gather_evidence(MODEL_REF, FakeHub({"acme/tiny-model": model(library_name="transformers")}), github,
+                               now=NOW)
+    assert sorted(name for name, _ in github.calls) == ["contributors", "repo"]
+    assert evidence.code is not None and evidence.code.commits is None and evidence.code.pull_requests is None

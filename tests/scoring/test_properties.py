@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from scoring.evidence import CodeEvidence, DatasetEvidence, Evidence, SourceFailure
 from scoring.metrics import SCALAR_METRICS, size_score
 from scoring.rating import gate, rate
-from scoring.sources.types import (GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubRepo,
-                                   RepoFile, SourceRef)
+from scoring.sources.types import (GitHubCommit, GitHubContributor, GitHubPullRequest, GitHubRepo, HubCommit,
+                                   HubNamespace, HubRepo, RepoFile, SourceRef)
 
 FRAGMENTS = [
     "# Usage\n", "## License\n", "MIT\n", "```python\n", "```\n", "import torch\n", "from transformers import x\n",
@@ -52,7 +52,7 @@ github_repos = st.builds(
                   max_size=6),
 )
 code_evidence = st.builds(
-    CodeEvidence, url=st.just("https://github.com/a/b"), origin=st.sampled_from(["caller", "card"]),
+    CodeEvidence, url=st.just("https://github.com/a/b"), origin=st.sampled_from(["caller", "card", "library"]),
     repo=st.none() | github_repos,
     contributors=st.none() | st.lists(st.builds(GitHubContributor, login=names, contributions=st.integers()),
                                       max_size=6),
@@ -62,9 +62,19 @@ code_evidence = st.builds(
                                                  merged=st.booleans(), additions=st.integers(min_value=-5),
                                                  approved_by_other=st.booleans()), max_size=6),
 )
+hub_commits = st.lists(st.builds(HubCommit, id=names, authors=st.lists(names | st.just("system"), max_size=3),
+                                 date=dates), max_size=8)
+namespaces = st.builds(HubNamespace, name=names, kind=st.sampled_from(["organization", "user"]),
+                       members=st.none() | st.integers(min_value=0, max_value=10_000))
 evidences = st.builds(
     Evidence,
+    origin=st.sampled_from(["hub", "package"]),
     model=hub_repos("hf_model"),
+    model_commits=st.none() | hub_commits,
+    namespace=st.none() | namespaces,
+    base_model=st.none() | hub_repos("hf_model"),
+    waits=st.dictionaries(st.sampled_from(["model", "hub.commits", "github.repo", "dataset:x"]),
+                          st.floats(min_value=0, max_value=60), max_size=4),
     datasets=st.lists(st.builds(DatasetEvidence, url=st.text(max_size=20), origin=st.just("card"),
                                 repo=st.none() | hub_repos("hf_dataset")), max_size=3),
     code=st.none() | code_evidence,
