@@ -28,6 +28,7 @@ from registry.ports import ArtifactStore
 from registry.sourcing import upstream_errors
 from registry.validation import check_part
 from scoring.compat import CompatibilityVerdict, check_compatibility
+from scoring.license import declared_license
 from scoring.errors import InvalidSourceURL
 from scoring.gather import GitHubReader
 from scoring.lineage import DeclaredEdge, Relation, declared_parents
@@ -256,24 +257,28 @@ def _attach_parents(builder: _Builder, child: Artifact, link: _Link, parents: li
 
 
 # declared parents of stored artifacts ---------------------------------------------------------------------------
-def declared_edges(artifact: Artifact) -> list[DeclaredEdge]:
-    """`scoring.lineage.declared_parents` of a stored artifact, rebuilt from its recorded metadata.
-
-    Hub models and uploaded packages keep their card data and configs; GitHub repositories declare nothing.
-    """
+def stored_repo(artifact: Artifact) -> HubRepo | None:
+    """The hub-shaped record of a stored model or package (card, configs, tags, files), for the same pure rules
+    the rating applied at ingest; None for what declares nothing (GitHub repositories)."""
     metadata = artifact.metadata
     if metadata.get("source") not in ("huggingface", "upload"):
-        return []
+        return None
     ref = _ref(artifact.source_url) if artifact.source_url else None
-    repo = HubRepo(
+    return HubRepo(
         ref=ref or SourceRef(kind="hf_model", owner="", name=artifact.id),  # uploads: a placeholder identity
         card_text=artifact.readme,
         card_data=_mapping(metadata.get("card_data")) or {},
         config=_mapping(metadata.get("config")),
         adapter_config=_mapping(metadata.get("adapter_config")),
+        tags=[tag for tag in metadata.get("tags") or [] if isinstance(tag, str)],
         files=[RepoFile(path=f.path, size=f.size) for f in artifact.files],
     )
-    return declared_parents(repo)
+
+
+def declared_edges(artifact: Artifact) -> list[DeclaredEdge]:
+    """`scoring.lineage.declared_parents` of a stored artifact (hub models and uploaded packages)."""
+    repo = stored_repo(artifact)
+    return declared_parents(repo) if repo is not None else []
 
 
 def parent_links(artifact: Artifact) -> list[_Link]:
@@ -306,16 +311,11 @@ def lookup_url(source_url: str | None) -> str | None:
 
 
 def model_license(artifact: Artifact) -> str | None:
-    """The model's declared license: the card's `license` (a list means all apply), else the hub's license tags."""
-    card = _mapping(artifact.metadata.get("card_data")) or {}
-    declared: Any = card.get("license")
-    if isinstance(declared, list):
-        declared = " AND ".join(str(item) for item in declared if item)
-    if isinstance(declared, str) and declared.strip():
-        return declared.strip()
-    tags = [tag.split(":", 1)[1] for tag in artifact.metadata.get("tags") or []
-            if isinstance(tag, str) and tag.startswith("license:")]
-    return " AND ".join(tags) or None
+    """The model's declared license, by the same rule the license metric reads it with (scoring.license
+    `declared_license`): its normalized SPDX expression, None when it declares none the registry recognises."""
+    repo = stored_repo(artifact)
+    found = declared_license(repo) if repo is not None else None
+    return found[1].expression if found is not None else None
 
 
 # cost ---------------------------------------------------------------------------------------------------------

@@ -4,13 +4,15 @@ The customer ships LGPL-2.1 software, so a license is scored by how freely the c
 fine-tune it, and ship it next to (or inside) that software. Every license key maps to one `LicenseFamily`;
 every family has one documented score (`FAMILY_SCORES`, tabulated in docs/ratings.md).
 
-Public API: `normalize_license(raw) -> NormalizedLicense`, `license_score(normalized) -> float`,
+Public API: `declared_license(repo)` (the one rule for which license a repository declares, used by the license
+metric and the license check alike), `normalize_license(raw) -> NormalizedLicense`, `license_score(normalized)`,
 `FAMILY_SCORES`, `FAMILY_REASONS`.
 """
 from __future__ import annotations
 
 import functools
 from enum import Enum
+from typing import Any
 
 from license_expression import (
     AND,
@@ -22,7 +24,10 @@ from license_expression import (
     Licensing,
     get_spdx_licensing,
 )
+import re2
 from pydantic import BaseModel
+
+from scoring.sources.types import HubRepo
 
 MAX_RAW_LENGTH = 500  # longer "license" values are prose, not an identifier
 
@@ -223,3 +228,54 @@ def _key_family(key: str) -> LicenseFamily:
         if lowered.startswith(prefix):
             return family
     return LicenseFamily.UNKNOWN
+
+
+_LICENSE_SECTION = re2.compile(r"(?im)^[ \t]{0,3}#{1,6}[ \t]+licen[sc]e\b[^\n]*\n((?:[^#\n][^\n]*\n?|\n){0,6})")
+_LICENSE_TOKEN = re2.compile(
+    r"(?i)\b(apache[- ](?:license[, ]*(?:version )?)?2\.0|mit|bsd-[23]-clause|[al]?gpl-[23]\.[01](?:-only|-or-later)?"
+    r"|cc-by(?:-(?:nc|nd|sa))*-\d\.\d|cc0-1\.0|mpl-2\.0|openrail\S*|[a-z]+-openrail-m|llama ?[234](?:\.\d)?|gemma)\b"
+)
+_LICENSE_FILES = frozenset({"license", "license.md", "license.txt", "copying", "licence", "licence.md"})
+
+
+def declared_license(repo: HubRepo) -> tuple[str, NormalizedLicense] | None:
+    """(where it was declared, the normalized license) of the first recognisable declaration, else None.
+
+    Read, first found wins, from: the card YAML `license` (a list means all apply: AND; "other" with
+    `license_link`/`license_name` is a linked custom license), the hub's `license:` tags, a "License" section of
+    the card, and finally a LICENSE/COPYING file in the repository (a custom license whose terms are linked).
+    """
+    for source, raw, link in _declarations(repo):
+        normalized = normalize_license(raw, link=link)
+        if normalized.family is not LicenseFamily.UNKNOWN:
+            return source, normalized
+    return None
+
+
+def _declarations(repo: HubRepo) -> list[tuple[str, str | None, str | None]]:
+    """(where, raw license, link to its terms) candidates, in priority order."""
+    data = repo.card_data
+    license_file = next((f.path for f in repo.files if f.path.lower() in _LICENSE_FILES), None)
+    link = _text(data.get("license_link")) or _text(data.get("license_name")) or license_file
+    candidates: list[tuple[str, str | None, str | None]] = [("card YAML", _yaml_license(data.get("license")), link)]
+    tags = [tag.split(":", 1)[1] for tag in repo.tags if tag.startswith("license:")]
+    if tags:
+        candidates.append(("hub tags", " AND ".join(tags), link))
+    section = _LICENSE_SECTION.search(repo.card_text[:200_000])
+    token = _LICENSE_TOKEN.search(section.group(1)) if section else None
+    if token:
+        candidates.append(("card License section", token.group(0), None))
+    if license_file:
+        candidates.append((f"{license_file} file", "other", license_file))
+    return candidates
+
+
+def _yaml_license(value: Any) -> str | None:
+    if isinstance(value, list):
+        parts = [_text(item) for item in value]
+        return " AND ".join(part for part in parts if part) or None
+    return _text(value)
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None

@@ -1,12 +1,18 @@
 """LineageService details on an in-memory store: caps, stale index entries, cost parts, license sources."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from registry.errors import InvalidInput, TooLarge
 from registry.lineage import LineageDirection, LineageService, external_id, model_license
 from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, Permission, User
-from scoring.sources.types import GitHubRepo, SourceRef
+from scoring.compat import check_compatibility
+from scoring.evidence import Evidence
+from scoring.license import FAMILY_SCORES, LicenseFamily
+from scoring.metrics.licensing import license_metric
+from scoring.sources.types import GitHubRepo, HubRepo, RepoFile, SourceRef
 from tests.lineage.memory import HF, MemoryArtifacts, MemoryStore, hub_model
 
 ADMIN = User(username="admin", password_hash="x", permissions=frozenset({Permission.ADMIN}))
@@ -59,14 +65,32 @@ def test_cost_parts_and_unknown_artifacts():
         lineage.cost(ADMIN, "m", "shards")
 
 
-def test_the_model_license_comes_from_the_card_then_the_hub_tags():
-    def with_metadata(**metadata: object) -> Artifact:
-        return Artifact(id="m", type=ArtifactType.MODEL, name="m", metadata=metadata, status=ArtifactStatus.READY)
+def test_the_model_license_is_read_by_the_rule_the_license_metric_uses():
+    def with_metadata(files: tuple[str, ...] = (), **metadata: object) -> Artifact:
+        return Artifact(id="m", type=ArtifactType.MODEL, name="m", metadata={"source": "huggingface", **metadata},
+                        files=[FileEntry(path=path, size=10) for path in files], status=ArtifactStatus.READY)
 
-    assert model_license(with_metadata(card_data={"license": ["mit", "apache-2.0"]})) == "mit AND apache-2.0"
-    assert model_license(with_metadata(card_data={"license": " mit "}, tags=["license:gpl"])) == "mit"
-    assert model_license(with_metadata(card_data="broken", tags=["license:cc-by-4.0", "vision", 3])) == "cc-by-4.0"
+    assert model_license(with_metadata(card_data={"license": ["mit", "apache-2.0"]})) == "MIT AND Apache-2.0"
+    assert model_license(with_metadata(card_data={"license": " mit "}, tags=["license:gpl"])) == "MIT"
+    assert model_license(with_metadata(card_data="broken", tags=["license:cc-by-4.0", "vision", 3])) == "CC-BY-4.0"
     assert model_license(with_metadata()) is None
+    assert model_license(with_metadata(files=("LICENSE", "model.safetensors"))) == "other"
+
+
+def test_a_model_licensed_only_by_a_license_file_gets_consistent_answers():
+    """The license metric and the license check read the same declaration: a custom license whose terms are in a
+    LICENSE file scores as one to review by hand, and the check will not call it compatible unreviewed."""
+    card = "# A model\n\nWeights for a classifier.\n"
+    repo = HubRepo(ref=SourceRef(kind="hf_model", owner="acme", name="m"), card_text=card,
+                   files=[RepoFile(path="LICENSE", size=1000), RepoFile(path="model.safetensors", size=10)])
+    metric = license_metric(Evidence(model=repo, gathered_at=datetime.now(timezone.utc)))
+    artifact = Artifact(id="m", type=ArtifactType.MODEL, name="m", readme=card,
+                        source_url="https://huggingface.co/acme/m", metadata={"source": "huggingface"},
+                        files=[FileEntry(path="LICENSE", size=1000), FileEntry(path="model.safetensors", size=10)],
+                        status=ArtifactStatus.READY)
+    verdict = check_compatibility(model_license(artifact), "MIT")
+    assert metric.score == FAMILY_SCORES[LicenseFamily.CUSTOM_LINKED] and "LICENSE file" in metric.explanation
+    assert not verdict.compatible and verdict.model_license == "other" and "custom" in verdict.reason
 
 
 def test_license_checks_are_for_models_and_github_repositories():
