@@ -161,12 +161,22 @@ class DownloadLog(Protocol):
     def list_downloads(self, artifact_id: str, limit: int = 1000) -> list[DownloadRecord]: ...
 
 
+class SettingStore(Protocol):
+    """Registry-wide settings changed at run time (the gate policy), by name, as JSON objects: read-your-write,
+    last write wins; `reset` removes them (the defaults apply again)."""
+
+    def get_setting(self, name: str) -> dict[str, Any] | None: ...
+
+    def put_setting(self, name: str, value: dict[str, Any]) -> None: ...
+
+
 class MetadataStore(ArtifactStore, RatingStore, ClaimStore, UserStore, UploadStore, AuditStore, MonitorStore,
-                    DownloadLog, Protocol):
+                    DownloadLog, SettingStore, Protocol):
     """Everything an adapter implements, plus the whole-store operations."""
 
     def reset(self) -> None:
-        """Delete everything: artifacts, ratings, claims, users, tokens, uploads, audit, monitors, downloads."""
+        """Delete everything: artifacts, ratings, claims, users, tokens, uploads, audit, monitors, downloads,
+        settings."""
 
     def ping(self) -> None:
         """Raise if the store can't be reached (health)."""

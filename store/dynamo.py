@@ -12,6 +12,7 @@ Items (pk / sk):
 - audit       `AU#<artifact id>` / `<at>#<random>`  oldest first by sort key
 - monitor     `A#<id>` / `M`            in the artifact's partition: deleted with it
 - download    `DL#<artifact id>` / `<at>#<random>`  oldest first by sort key, kept after the artifact
+- setting     `S#<name>` / `S`          registry-wide settings (the gate policy)
 
 Only READY artifacts carry the GSI keys (`gsi_type`, `gsi_name`, `gsi_source`, all with range key `sort`), so
 the indexes are sparse and PENDING records are invisible to every enumeration by construction. Every
@@ -333,6 +334,15 @@ class DynamoMetadataStore:
         items = self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True, Limit=limit, max_items=limit,
                             ExpressionAttributeValues={":pk": _s(f"DL#{artifact_id}")})
         return [DownloadRecord.model_validate_json(item["body"]["S"]) for item in items]
+
+    # settings --------------------------------------------------------------------------------------------------
+    def get_setting(self, name: str) -> dict[str, Any] | None:
+        item = self._get({"pk": _s(f"S#{name}"), "sk": _s("S")})
+        return None if item is None else dict(json.loads(item["body"]["S"]))
+
+    def put_setting(self, name: str, value: dict[str, Any]) -> None:
+        self._db.put_item(TableName=self.table, Item={"pk": _s(f"S#{name}"), "sk": _s("S"),
+                                                      "body": _s(json.dumps(value))})
 
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:

@@ -47,9 +47,10 @@ CREATE TABLE IF NOT EXISTS monitors (artifact_id TEXT PRIMARY KEY, body TEXT NOT
 CREATE TABLE IF NOT EXISTS downloads (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, artifact_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS downloads_artifact ON downloads (artifact_id, at, seq);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
 _TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit", "monitors",
-           "downloads")
+           "downloads", "settings")
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
@@ -301,6 +302,14 @@ class SqliteMetadataStore:
         rows = self._db().execute("SELECT body FROM downloads WHERE artifact_id = ? ORDER BY at, seq LIMIT ?",
                                   (artifact_id, limit))
         return [DownloadRecord.model_validate_json(body) for (body,) in rows]
+
+    # settings --------------------------------------------------------------------------------------------------
+    def get_setting(self, name: str) -> dict[str, Any] | None:
+        row = self._db().execute("SELECT body FROM settings WHERE name = ?", (name,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def put_setting(self, name: str, value: dict[str, Any]) -> None:
+        self._db().execute("INSERT OR REPLACE INTO settings (name, body) VALUES (?, ?)", (name, json.dumps(value)))
 
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:

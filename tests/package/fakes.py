@@ -22,6 +22,13 @@ class MemoryMetadata:
         self.audit: list[AuditEntry] = []
         self.monitors: dict[str, Monitor] = {}
         self.downloads: list[DownloadRecord] = []
+        self.settings: dict[str, dict[str, Any]] = {}
+
+    def get_setting(self, name: str) -> dict[str, Any] | None:
+        return self.settings.get(name)
+
+    def put_setting(self, name: str, value: dict[str, Any]) -> None:
+        self.settings[name] = value
 
     def create_artifact(self, artifact: Artifact) -> None:
         if artifact.id in self.artifacts:

@@ -427,6 +427,17 @@ def test_downloads_list_oldest_first_and_outlive_the_artifact(metadata):
     assert metadata.list_downloads("d-1") == []
 
 
+def test_settings_are_json_objects_by_name_and_reset_removes_them(metadata):
+    assert metadata.get_setting("gate-policy") is None
+    metadata.put_setting("gate-policy", {"thresholds": {"license": 0.7}, "net_score_gated": False})
+    metadata.put_setting("other", {"n": 1})
+    metadata.put_setting("gate-policy", {"thresholds": {"license": 0.8}, "net_score_gated": True})
+    assert metadata.get_setting("gate-policy") == {"thresholds": {"license": 0.8}, "net_score_gated": True}
+    assert metadata.get_setting("other") == {"n": 1}
+    metadata.reset()
+    assert metadata.get_setting("gate-policy") is None
+
+
 def test_ratings_survive_json_round_trip_exactly(metadata):
     rating = json.loads('{"net_score": 0.123456789, "nested": {"list": [1, 2.5, null, "x"]}, "flag": true}')
     metadata.put_rating("j", rating)
