@@ -11,7 +11,9 @@ all-MiniLM-L6-v2 with its code repository and a dataset:
   person could time too;
 - the "effective depth": (wall time with latency - wall time without) / latency, i.e. how many request
   latencies one rating really waits for;
-- the throughput of 20 ratings at once.
+- the throughput of 20 ratings at once;
+- the preview's end-to-end time: a `previewRating` GraphQL query through the whole app (pipeline, use case,
+  gather, rate, gate policy read from the store), against the same chain.
 
 Run: .venv/bin/python bench/rating.py [--latency 0.1] [--parallel 20]
 """
@@ -54,6 +56,36 @@ def timed_rating(fake: FakeHub, hub: HubSource, github: GitHubSource, latency: f
     return time.perf_counter() - started, rating
 
 
+def timed_preview(fake: FakeHub, latency: float) -> float:
+    """Seconds of one previewRating query through the app on an embedded store (warm: logged in, one before)."""
+    import tempfile
+
+    from fastapi.testclient import TestClient
+
+    from app.factory import create_app
+    from registry.settings import Settings
+
+    query = ("query($i: PreviewRatingInput!) { previewRating(input: $i) { admitted rating { netScore } } }")
+    variables = {"i": {"url": f"https://huggingface.co/{MINILM_ID}", "codeUrl": CODE_URL, "datasetUrls": [DATASET_URL]}}
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(environment="test", data_dir=Path(data), hf_endpoint=fake.hf_endpoint,
+                            github_api_url=fake.github_api_url, upstream_retries=0)
+        with TestClient(create_app(settings)) as client:
+            login = client.post("/graphql", json={"query": "mutation($i: AuthenticateInput!) { authenticate(input: $i)"
+                                                           " { token } }",
+                                                  "variables": {"i": {"username": settings.admin_username,
+                                                                      "password": settings.admin_password}}})
+            headers = {"X-Authorization": f"bearer {login.json()['data']['authenticate']['token']}"}
+            fake.latency = 0.0
+            client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+            fake.latency = latency
+            started = time.perf_counter()
+            answer = client.post("/graphql", json={"query": query, "variables": variables}, headers=headers).json()
+            elapsed = time.perf_counter() - started
+            assert answer["data"]["previewRating"]["rating"]["netScore"] > 0, answer
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to every upstream request")
@@ -86,6 +118,8 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"{args.parallel} ratings at once:       {elapsed * 1000:.0f} ms wall, "
               f"{args.parallel / elapsed:.1f} ratings/s")
+        preview = timed_preview(fake, args.latency)
+        print(f"previewRating end to end:   {preview * 1000:.0f} ms through GraphQL; / chain = {preview / chain:.2f}")
     finally:
         fake.stop()
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import re2
@@ -20,14 +21,14 @@ from registry.errors import Conflict, Disqualified, InvalidInput, NotFound, TooL
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, Permission, User, utcnow
 from registry.paging import Connection, Edge, cursor_of, page_after, sort_key
 from registry.ports import ArtifactStore, AuditStore, BlobStore, ClaimStore, RatingStore, package_keys
-from registry.rating import Assessment, Links, RatingService, stored_links, stored_rating
+from registry.rating import Assessment, Links, RatingService, stored_evidence, stored_links, stored_rating
 from registry.settings import Settings
 from registry.sourcing import SourceReader, SourceSnapshot, parse_for_type
 from registry.validation import check_artifact_id, check_name
 from registry.version import matches, parse_version_query
-from scoring.lineage import declared_parent_urls
+from scoring.lineage import DEPENDENCY_RELATIONS, DeclaredEdge, declared_parents
 from scoring.rating import Rating
-from scoring.sources.types import SourceRef
+from scoring.sources.types import HubRepo, SourceRef
 
 
 class ArtifactService:
@@ -46,24 +47,31 @@ class ArtifactService:
     # writes ----------------------------------------------------------------------------------------------------
     def ingest(self, actor: User, artifact_type: ArtifactType, url: str, name: str | None = None,
                links: Links = Links()) -> Artifact:
-        """Read the upstream repository's metadata, rate a model at the gate, then store it (ready last).
+        """Read the upstream repository (a model: its rating's evidence, gathered once), then claim its identity,
+        apply the gate and store it (ready last).
 
-        The same source under the same name and type is registered once (Conflict), also under concurrent
-        ingests: the store's claim on that identity is taken first and given back if anything fails. A refused
-        model raises Disqualified and stores nothing."""
+        The identity is the canonical source (an alias such as bert-base-uncased is the repository the hub
+        resolves it to) under this name and type: registered once (Conflict), also under concurrent ingests,
+        because the store's claim on it is taken before anything is written and given back if anything fails.
+        A refused model raises Disqualified carrying its whole rating, and stores nothing."""
         require(actor, Permission.UPLOAD)
         ref = parse_for_type(url, artifact_type)
-        final_name = check_name(name, self._settings.max_name_length) if name is not None else ref.name
-        identity = source_identity(artifact_type, final_name, ref.canonical_url)
+        if name is not None:
+            check_name(name, self._settings.max_name_length)
+        reading = self._read(ref, artifact_type, links.checked() if artifact_type is ArtifactType.MODEL else links)
+        source = reading.snapshot.ref
+        final_name = name if name is not None else source.name
+        identity = source_identity(artifact_type, final_name, source.canonical_url)
         if not self._claims.claim(identity):
-            raise Conflict(f"{artifact_type.value} {final_name!r} from {ref.canonical_url} is already registered")
+            raise Conflict(f"{artifact_type.value} {final_name!r} from {source.canonical_url} is already registered")
         try:
-            snapshot, assessment = self._read(ref, artifact_type, links)
-            artifact = self._from_snapshot(new_id(), artifact_type, final_name, snapshot, actor.username, links)
-            self._store_new(artifact, assessment.stored_form() if assessment else None)
+            if reading.assessment is not None and not reading.assessment.admitted:
+                raise reading.assessment.refusal()
+            artifact = reading.artifact(new_id(), artifact_type, final_name, actor.username)
+            self._store_new(artifact, reading.stored_rating())
         except Disqualified as refused:
             self._claims.release(identity)
-            events.emit("ingest.refused", url=ref.canonical_url, by=actor.username,
+            events.emit("ingest.refused", url=source.canonical_url, by=actor.username,
                         failing=[f["metric"] for f in refused.details.get("failures", [])])
             raise
         except BaseException:
@@ -71,8 +79,25 @@ class ArtifactService:
             raise
         self._audit(actor, artifact, AuditAction.CREATE)
         events.emit("ingest.accepted", artifact_id=artifact.id, type=artifact.type.value, name=artifact.name,
-                    url=ref.canonical_url, by=actor.username)
+                    url=source.canonical_url, by=actor.username)
         return artifact
+
+    def assess(self, model: SourceRef | HubRepo, links: Links) -> Reading:
+        """A model read and judged one way, for every caller: the evidence gathered once, its declared parents
+        worked out once (recorded on the artifact, and their registered net scores handed to the rating), rated,
+        and gated by the policy in force. A `HubRepo` is an uploaded package's contents."""
+        if self._rater is None:
+            raise InvalidInput("this registry has no rating service")
+        evidence = self._rater.gather(model, links)
+        repo = evidence.model
+        parents = declared_parents(repo)
+        assessment = self._rater.judge(evidence, links, self._parent_scores(parents))
+        return Reading(SourceSnapshot(repo.ref, repo), parents, links, assessment)
+
+    def preview(self, actor: User, url: str, links: Links = Links()) -> Assessment:
+        """Rate a model by URL as ingest would, and say whether the gate lets it in; nothing is stored."""
+        require(actor, Permission.SEARCH)
+        return self.assess(parse_for_type(url, ArtifactType.MODEL), links.checked()).assessment_or_refuse()
 
     def store_new(self, actor: User, artifact: Artifact, rating: dict[str, Any] | None = None) -> Artifact:
         """Register an artifact built elsewhere (an uploaded package); the caller has written its blobs."""
@@ -89,16 +114,21 @@ class ArtifactService:
         require(actor, Permission.UPLOAD)
         current = self._get_ready(artifact_id)
         ref = parse_for_type(url, current.type)
-        final_name = check_name(name, self._settings.max_name_length) if name is not None else current.name
+        if name is not None:
+            check_name(name, self._settings.max_name_length)
         if links is None:  # keep the links the model was rated with
             stored = self._ratings.get_rating(current.id)
             links = stored_links(stored) if stored else Links()
-        old_identity, identity = identity_of(current), source_identity(current.type, final_name, ref.canonical_url)
+        reading = self._read(ref, current.type, links.checked() if current.type is ArtifactType.MODEL else links)
+        if reading.assessment is not None and not reading.assessment.admitted:
+            raise reading.assessment.refusal()
+        final_name = name if name is not None else current.name
+        source = reading.snapshot.ref
+        old_identity, identity = identity_of(current), source_identity(current.type, final_name, source.canonical_url)
         if identity != old_identity and not self._claims.claim(identity):
-            raise Conflict(f"{current.type.value} {final_name!r} from {ref.canonical_url} is already registered")
+            raise Conflict(f"{current.type.value} {final_name!r} from {source.canonical_url} is already registered")
         try:
-            snapshot, assessment = self._read(ref, current.type, links)
-            updated = self._from_snapshot(current.id, current.type, final_name, snapshot, current.created_by, links)
+            updated = reading.artifact(current.id, current.type, final_name, current.created_by)
             updated.created_at = current.created_at
             updated.status = ArtifactStatus.READY
             self._artifacts.replace_artifact(updated)
@@ -106,8 +136,8 @@ class ArtifactService:
             if identity != old_identity:
                 self._claims.release(identity)
             raise
-        if assessment is not None:
-            self._ratings.put_rating(updated.id, assessment.stored_form())
+        if reading.assessment is not None:
+            self._ratings.put_rating(updated.id, reading.assessment.stored_form())
         if old_identity is not None and identity != old_identity:
             self._claims.release(old_identity)
         self._delete_blobs(current, keep=updated)
@@ -194,19 +224,30 @@ class ArtifactService:
         artifact = self._rated_model(artifact_id)
         stored = self._ratings.get_rating(artifact.id)
         if stored is None:
-            raise NotFound(f"model {artifact_id!r} has no rating: uploaded packages have no hub evidence to rate")
+            raise NotFound(f"model {artifact_id!r} has no rating")
         self._audit(actor, artifact, AuditAction.RATE)
         return stored_rating(stored)
 
+    def recorded_rating(self, actor: User, artifact_id: str) -> Rating | None:
+        """The stored rating of a model, None for an artifact without one (not audited: the caller just made it)."""
+        require(actor, Permission.SEARCH)
+        stored = self._ratings.get_rating(check_artifact_id(artifact_id))
+        return stored_rating(stored) if stored is not None else None
+
     def rerate(self, actor: User, artifact_id: str) -> Rating:
-        """Gather fresh evidence and store a new rating (no gate: the model is already in)."""
+        """Gather fresh evidence and store a new rating (no gate: the model is already in). A hub model is read
+        from the hub again; an uploaded package from the contents its stored evidence recorded."""
         require(actor, Permission.UPLOAD)
         artifact = self._rated_model(artifact_id)
-        if self._rater is None or artifact.source_url is None:
-            raise InvalidInput("only models ingested from the hub can be re-rated")
         stored = self._ratings.get_rating(artifact.id)
         links = stored_links(stored) if stored else Links()
-        assessment = self._rater.assess(parse_for_type(artifact.source_url, artifact.type), links)
+        if artifact.source_url is not None:
+            model: SourceRef | HubRepo = parse_for_type(artifact.source_url, artifact.type)
+        elif stored is not None:
+            model = stored_evidence(stored).model
+        else:
+            raise InvalidInput(f"model {artifact_id!r} has neither a source nor recorded contents to rate")
+        assessment = self.assess(model, links).assessment_or_refuse()
         self._ratings.put_rating(artifact.id, assessment.stored_form())
         self._audit(actor, artifact, AuditAction.RATE)
         return assessment.rating
@@ -257,13 +298,27 @@ class ArtifactService:
             raise NotFound(f"no artifact {artifact_id!r}")
         return artifact
 
-    def _read(self, ref: SourceRef, artifact_type: ArtifactType,
-              links: Links) -> tuple[SourceSnapshot, Assessment | None]:
-        """Models are read through the rating's evidence gathering (one read of the hub, gate applied)."""
+    def _read(self, ref: SourceRef, artifact_type: ArtifactType, links: Links) -> Reading:
+        """Models are read through the rating's evidence gathering (one read of the hub); datasets and code as
+        their source gives them."""
         if artifact_type is ArtifactType.MODEL and self._rater is not None:
-            assessment = self._rater.admit(ref, links.checked())
-            return SourceSnapshot(ref, assessment.evidence.model), assessment
-        return self._sources.read(ref), None
+            return self.assess(ref, links)
+        snapshot = self._sources.read(ref)
+        parents = declared_parents(snapshot.repo) if isinstance(snapshot.repo, HubRepo) else []
+        return Reading(snapshot, parents, links, None)
+
+    def _parent_scores(self, parents: list[DeclaredEdge]) -> list[float]:
+        """tree_score's input: the stored net scores of the registered base models (not datasets or code)."""
+        urls = [edge.target for edge in parents if edge.relation not in DEPENDENCY_RELATIONS]
+        scores: list[float] = []
+        if not urls:
+            return scores
+        for registered in self._artifacts.find_by_source(urls).values():
+            for parent in registered:
+                stored = self._ratings.get_rating(parent.id)
+                if stored is not None:
+                    scores.append(stored_rating(stored).net_score)
+        return scores
 
     def _rated_model(self, artifact_id: str) -> Artifact:
         artifact = self._get_ready(artifact_id)
@@ -298,19 +353,37 @@ class ArtifactService:
             if key not in kept:
                 self._blobs.delete(key)
 
-    def _from_snapshot(self, artifact_id: str, artifact_type: ArtifactType, name: str, snapshot: SourceSnapshot,
-                       creator: str, links: Links) -> Artifact:
-        """The artifact record; `parent_urls` (declared base models, datasets, code, and the caller's links) is
-        what lineage resolves, also against parents registered later."""
-        parents = list(dict.fromkeys([*declared_parent_urls(snapshot.repo), *links.canonical_urls()]))
-        return Artifact(id=artifact_id, type=artifact_type, name=name, source_url=snapshot.ref.canonical_url,
-                        version=snapshot.version, readme=snapshot.readme, files=snapshot.files,
-                        metadata=snapshot.metadata, parent_urls=parents, created_by=creator, updated_at=utcnow())
-
     def _audit(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
         self._audit_log.append_audit(AuditEntry(artifact_id=artifact.id, artifact_type=artifact.type,
                                                 artifact_name=artifact.name, username=actor.username,
                                                 is_admin=actor.is_admin, action=action))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one read of a source gives ingest: the source as recorded, its declared parents (worked out once),
+    the caller's links, and for a model the rating with the gate's verdict."""
+
+    snapshot: SourceSnapshot
+    parents: list[DeclaredEdge]
+    links: Links
+    assessment: Assessment | None
+
+    def assessment_or_refuse(self) -> Assessment:
+        assert self.assessment is not None  # a model read through the rating always has one
+        return self.assessment
+
+    def stored_rating(self) -> dict[str, Any] | None:
+        return self.assessment.stored_form() if self.assessment is not None else None
+
+    def artifact(self, artifact_id: str, artifact_type: ArtifactType, name: str, creator: str) -> Artifact:
+        """The artifact record; `parent_urls` (declared base models, datasets, code, and the caller's links) is
+        what lineage resolves, also against parents registered later."""
+        snapshot = self.snapshot
+        parents = list(dict.fromkeys([*(edge.target for edge in self.parents), *self.links.canonical_urls()]))
+        return Artifact(id=artifact_id, type=artifact_type, name=name, source_url=snapshot.ref.canonical_url,
+                        version=snapshot.version, readme=snapshot.readme, files=snapshot.files,
+                        metadata=snapshot.metadata, parent_urls=parents, created_by=creator, updated_at=utcnow())
 
 
 def _connection(page: tuple[list[tuple[str, Artifact]], bool]) -> Connection[Artifact]:

@@ -15,7 +15,7 @@ from registry.model import Permission, User
 from registry.package import PackageService
 from registry.ports import BlobStore, MetadataStore
 from registry.query import ArtifactQueries
-from registry.rating import RatingService, registered_parent_scores
+from registry.rating import RatingService
 from registry.settings import Settings
 from registry.sourcing import GitHubClient, HubClient, SourceReader
 
@@ -38,8 +38,8 @@ class Registry:
     def __post_init__(self) -> None:
         store = self.metadata
         self.users = UserService(store, self.settings)
-        self.ratings = RatingService(self.hub, self.github, timeout=self.settings.upstream_timeout_seconds * 2,
-                                     parent_scores=registered_parent_scores(store, store))
+        self.ratings = RatingService(self.hub, self.github, store, store,
+                                     timeout=self.settings.upstream_timeout_seconds * 2)
         sources = SourceReader(self.hub, self.github)
         self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings)
         # Probes look the stores up at call time, so a test (or an operator's hot swap) that replaces them is seen.

@@ -96,7 +96,10 @@ class TooLarge(DomainError):
 
 
 class Disqualified(DomainError):
-    """The rating refused a model at the ingest gate; `details['failures']` lists each failing metric."""
+    """The rating refused a model at the ingest gate; `details['failures']` lists each failing metric and
+    `details['rating']` is the whole rating (also as the typed `rating`, for the doors)."""
+
+    rating: Any = None
 
     code = ErrorCode.DISQUALIFIED.value
     status = 424

@@ -26,19 +26,20 @@ from typing import IO, Any, Protocol, cast
 
 import re2
 
-from registry.artifacts import ArtifactService, new_id
+from registry.artifacts import ArtifactService, Reading, new_id
 from registry.auth import require
 from registry.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsafeContent, UpstreamError
 from registry.model import Artifact, ArtifactType, AuditAction, ContentScan, ContentVerdict, FileEntry, Permission, \
     Upload, User, utcnow
 from registry.settings import Settings
+from registry.rating import Assessment, Links
 from registry.sourcing import upstream_errors
 from registry.validation import check_name, check_part
 from registry.version import DEFAULT_VERSION, version_from_tags
 from registry.zipsafe import ZipEntry, ZipManifest, inspect_zip
 from scoring.parts import PackagePart, in_part
 from scoring.sources.hub import parse_front_matter
-from scoring.sources.types import SourceRef
+from scoring.sources.types import HubRepo, RepoFile, SourceRef
 from scoring.sources.url import parse_source_url
 from registry.paging import as_utc
 from registry.ports import ArtifactStore, BlobStore, UploadStore, blob_key, part_key, staging_key
@@ -140,17 +141,20 @@ class PackageService:
         """Check, inspect, store and register the uploaded package as a model; the staging copy and the upload
         record are removed whether this succeeds or not."""
         require(actor, Permission.UPLOAD)
-        expected = sha256.strip().lower() if isinstance(sha256, str) else ""
-        if not _SHA256.match(expected):
-            raise InvalidInput("sha256 must be 64 hexadecimal characters")
-        upload = self._live_upload(upload_id)
-        if upload.username != actor.username:
-            raise NotFound("no such upload, or it has expired")  # as unknown ids: don't confirm someone else's
+        expected = _sha256_of(sha256)
+        upload = self._own_upload(actor, upload_id, sha256)
         try:
             with tempfile.TemporaryDirectory(prefix="package-") as workdir:
                 return self._finalize(actor, upload, expected, workdir)
         finally:
             self._discard(upload.id)
+
+    def _own_upload(self, actor: User, upload_id: str, sha256: str) -> Upload:
+        _sha256_of(sha256)  # a malformed hash is refused before anything is looked up
+        upload = self._live_upload(upload_id)
+        if upload.username != actor.username:
+            raise NotFound("no such upload, or it has expired")  # as unknown ids: don't confirm someone else's
+        return upload
 
     # download --------------------------------------------------------------------------------------------------
     def download(self, actor: User, artifact_id: str, part: PackagePart = PackagePart.FULL) -> Download:
@@ -255,7 +259,34 @@ class PackageService:
         self._blobs.delete(staging_key(upload_id))
         self._uploads.delete_upload(upload_id)
 
+    def preview_upload(self, actor: User, upload_id: str, sha256: str) -> Assessment:
+        """Rate an uploaded package before finalizing it, as finalize would; nothing is stored and the upload
+        stays open (finalize it next, or let it expire)."""
+        require(actor, Permission.UPLOAD)
+        upload = self._own_upload(actor, upload_id, sha256)
+        with tempfile.TemporaryDirectory(prefix="package-") as workdir:
+            return self._checked(upload, _sha256_of(sha256), workdir).reading.assessment_or_refuse()
+
     def _finalize(self, actor: User, upload: Upload, expected: str, workdir: str) -> Artifact:
+        checked = self._checked(upload, expected, workdir)
+        assessment = checked.reading.assessment_or_refuse()
+        if not assessment.admitted:
+            raise assessment.refusal()
+        written = _Written()
+        try:
+            if not self._put(blob_key(checked.sha256), checked.path, written):
+                raise Conflict(f"an identical package (sha256 {checked.sha256}) is already registered")
+            parts = self._store_parts(checked.path, checked.manifest, workdir, written, checked.sha256)
+            artifact = _artifact_from(upload, actor, checked, parts)
+            return self._artifacts.store_new(actor, artifact, rating=assessment.stored_form())
+        except Exception:
+            for key in written.keys:
+                self._blobs.delete(key)
+            raise
+
+    def _checked(self, upload: Upload, expected: str, workdir: str) -> _CheckedPackage:
+        """The staged zip copied to `workdir`, its hash verified, read with the caps, scanned (refused when
+        unsafe) and rated from its own contents."""
         package = os.path.join(workdir, "package.zip")
         staged = staging_key(upload.id)
         staged_size = self._blobs.size(staged)
@@ -271,17 +302,9 @@ class PackageService:
         manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
                                max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
         _refuse_if_unsafe(upload.name, manifest.content_scan)
-        written = _Written()
-        try:
-            if not self._put(blob_key(actual), package, written):
-                raise Conflict(f"an identical package (sha256 {actual}) is already registered")
-            parts = self._store_parts(package, manifest, workdir, written, actual)
-            artifact = _artifact_from(upload, actor, manifest, actual, parts)
-            return self._artifacts.store_new(actor, artifact, rating=None)
-        except Exception:
-            for key in written.keys:
-                self._blobs.delete(key)
-            raise
+        card_data, card_error = parse_front_matter(manifest.readme) if manifest.readme else ({}, None)
+        repo = _package_repo(upload.name, manifest, _json_safe(card_data), card_error)
+        return _CheckedPackage(package, actual, manifest, repo, self._artifacts.assess(repo, Links()))
 
     def _store_parts(self, package: str, manifest: ZipManifest, workdir: str, written: _Written,
                      package_sha: str) -> dict[str, str]:
@@ -325,6 +348,14 @@ def _write_part(package: str, members: list[ZipEntry], target: str, compress: bo
                 shutil.copyfileobj(reader, writer, _CHUNK)
 
 
+def _sha256_of(value: str) -> str:
+    """The hex digest a client sent, normalized; InvalidInput unless it is one."""
+    expected = value.strip().lower() if isinstance(value, str) else ""
+    if not _SHA256.match(expected):
+        raise InvalidInput("sha256 must be 64 hexadecimal characters")
+    return expected
+
+
 def _file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -333,20 +364,46 @@ def _file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _artifact_from(upload: Upload, actor: User, manifest: ZipManifest, sha: str, parts: dict[str, str]) -> Artifact:
-    card_data, card_error = parse_front_matter(manifest.readme) if manifest.readme else ({}, None)
-    card_data = _json_safe(card_data)
-    declared = card_data.get("version") or (manifest.config or {}).get("version")
+@dataclass(frozen=True)
+class _CheckedPackage:
+    """A staged package that passed every check: where it lies, its hash, what it holds, and its rating."""
+
+    path: str
+    sha256: str
+    manifest: ZipManifest
+    repo: HubRepo  # its contents as the rating reads a repository
+    reading: Reading
+
+
+def _package_repo(name: str, manifest: ZipManifest, card_data: dict[str, Any], card_error: str | None) -> HubRepo:
+    """A package's contents as the rating reads a hub repository: the card, its front matter, the configs and the
+    file list (no hub history: the rating says so). "acme/model" names owner and model, as on the hub."""
+    owner, _, model = name.rpartition("/")
+    library = card_data.get("library_name")
+    pipeline = card_data.get("pipeline_tag")
+    return HubRepo(ref=SourceRef(kind="hf_model", owner=owner, name=model or name), card_text=manifest.readme or "",
+                   card_data=card_data, card_error=card_error, config=manifest.config,
+                   config_error=manifest.config_error, adapter_config=manifest.adapter_config,
+                   files=[RepoFile(path=e.path, size=e.size, sha256=e.sha256) for e in manifest.entries],
+                   library_name=library if isinstance(library, str) else None,
+                   pipeline_tag=pipeline if isinstance(pipeline, str) else None)
+
+
+def _artifact_from(upload: Upload, actor: User, checked: _CheckedPackage, parts: dict[str, str]) -> Artifact:
+    repo, manifest = checked.repo, checked.manifest
+    declared = repo.card_data.get("version") or (manifest.config or {}).get("version")
     metadata: dict[str, Any] = {
         "source": "upload", "root": manifest.root, "config": manifest.config, "config_error": manifest.config_error,
-        "adapter_config": manifest.adapter_config, "card_data": card_data, "card_error": card_error,
+        "adapter_config": manifest.adapter_config, "card_data": repo.card_data, "card_error": repo.card_error,
         ContentScan.METADATA_KEY: manifest.content_scan.model_dump(mode="json"),
     }
     return Artifact(id=new_id(), type=ArtifactType.MODEL, name=upload.name, source_url=None,
                     version=version_from_tags([str(declared)]) if declared else DEFAULT_VERSION,
                     readme=manifest.readme or "",
                     files=[FileEntry(path=e.path, size=e.size, sha256=e.sha256) for e in manifest.entries],
-                    package_sha256=sha, parts=parts, metadata=metadata, created_by=actor.username)
+                    package_sha256=checked.sha256, parts=parts, metadata=metadata,
+                    parent_urls=list(dict.fromkeys(edge.target for edge in checked.reading.parents)),
+                    created_by=actor.username)
 
 
 def _with_scan(artifact: Artifact, scan: ContentScan) -> Artifact:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from registry.errors import DomainError
 from registry.rating import Links
 from resolvers import artifact as artifacts
+from resolvers import rating as ratings
 from resolvers import user as users
 from schema.errors import payload
+from schema.rating import Rating
 from schema.types import ArtifactNode, ArtifactType, Permission, User, UserError
 
 
@@ -21,7 +24,14 @@ class AuthenticatePayload:
 @strawberry.type
 class ArtifactPayload:
     artifact: ArtifactNode | None = None
+    rating: Rating | None = strawberry.field(default=None, description="A model's full rating: of the model ingested, "
+                                                                       "or of one the gate refused (DISQUALIFIED).")
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @staticmethod
+    def from_failure(error: DomainError) -> dict[str, object]:
+        refused = getattr(error, "rating", None)
+        return {"rating": Rating.from_domain(refused)} if refused is not None else {}
 
 
 @strawberry.type
@@ -96,7 +106,8 @@ class ArtifactMutation:
         async def work() -> dict[str, object]:
             links = Links(input.code_url, tuple(input.dataset_urls or ()))
             a = await artifacts.ingest(info.context.scope, input.type, input.url, input.name, links)
-            return {"artifact": ArtifactNode.from_domain(a)}
+            rating = await ratings.recorded(info.context.scope, a.id)
+            return {"artifact": ArtifactNode.from_domain(a), "rating": Rating.from_domain(rating) if rating else None}
         return await payload(info, ArtifactPayload, work)
 
     @strawberry.mutation(description="Replace an artifact's source and re-ingest it (ratings gate models).")
@@ -105,7 +116,8 @@ class ArtifactMutation:
             links = None if input.code_url is None and input.dataset_urls is None else Links(
                 input.code_url, tuple(input.dataset_urls or ()))
             a = await artifacts.update(info.context.scope, input.artifact_id, input.url, input.name, links)
-            return {"artifact": ArtifactNode.from_domain(a)}
+            rating = await ratings.recorded(info.context.scope, a.id)
+            return {"artifact": ArtifactNode.from_domain(a), "rating": Rating.from_domain(rating) if rating else None}
         return await payload(info, ArtifactPayload, work)
 
     @strawberry.mutation(description="Delete an artifact, its rating and its stored package.")

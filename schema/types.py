@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from registry import model
-from registry.errors import ERROR_MEANINGS, DomainError
+from registry.errors import ERROR_MEANINGS, DomainError, NotFound
 from registry.errors import ErrorCode as DomainErrorCode
 from registry.health import ComponentStatus, HealthReport, TimelineBucket
 from registry.health import LogEntry as DomainLogEntry
@@ -71,7 +71,10 @@ class ArtifactNode(relay.Node):
 
         if self.type is not model.ArtifactType.MODEL:
             return None
-        return Rating.from_domain(await ratings.stored(info.context.scope, self.key))
+        try:
+            return Rating.from_domain(await ratings.stored(info.context.scope, self.key))
+        except NotFound:  # a model stored without a rating (before packages were rated)
+            return None
 
     @strawberry.field(description="This artifact's lineage graph (as Query.lineage).")
     async def lineage(self, info: Info, depth: int = DEFAULT_LINEAGE_DEPTH,

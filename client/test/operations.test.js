@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import { buildSchema, parse, validate } from "graphql";
 
-import { OPERATIONS, PENDING_SCHEMA } from "../site/ui/api/operations.js";
+import { OPERATIONS } from "../site/ui/api/operations.js";
 
 const schema = buildSchema(readFileSync(new URL("../../schema.graphql", import.meta.url), "utf8"));
 
@@ -18,19 +18,5 @@ function problems(name) {
 }
 
 for (const name of Object.keys(OPERATIONS)) {
-  if (PENDING_SCHEMA.has(name)) {
-    // Written against the target schema the server has not landed yet: reported, not failed, until it has.
-    const errors = problems(name);
-    if (errors.length) {
-      test(`${name} (pending the target schema)`, { todo: errors.join("; ") }, () => assert.fail(errors[0]));
-    } else {
-      test(`${name} is valid now: remove it from PENDING_SCHEMA`, () => assert.fail("no longer pending"));
-    }
-  } else {
-    test(`${name} is valid against schema.graphql`, () => assert.deepEqual(problems(name), []));
-  }
+  test(`${name} is valid against schema.graphql`, () => assert.deepEqual(problems(name), []));
 }
-
-test("pending operations are operations of the client", () => {
-  assert.deepEqual([...PENDING_SCHEMA].filter((name) => !(name in OPERATIONS)), []);
-});

@@ -5,6 +5,7 @@ from scoring.evidence import Evidence
 from scoring.license import FAMILY_REASONS, NormalizedLicense, declared_license
 from scoring.metrics.result import MetricResult
 
+
 def license_metric(evidence: Evidence) -> MetricResult:
     """Score = FAMILY_SCORES[family of the declared license] (scoring/license.py, docs/ratings.md), in [0, 1].
 

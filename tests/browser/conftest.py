@@ -17,11 +17,12 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings
 from app.factory import create_app
-from tests.client_contract import ROOT, unlanded_operations
+from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings
 from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL
 from tests.servers import free_port, uvicorn_server
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -32,18 +33,6 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LOGIN = ("mutation($i: AuthenticateInput!) { authenticate(input: $i) { token errors { code } } }")
 INGEST = ("mutation($i: IngestArtifactInput!) { ingestArtifact(input: $i) { artifact { artifactId } "
           "errors { code message } } }")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    browser_items = [item for item in items if "tests/browser/" in item.nodeid]
-    if not browser_items:
-        return
-    missing = unlanded_operations()
-    if missing:
-        skip = pytest.mark.skip(reason="the server's schema predates the client's target schema; not landed yet: "
-                                + ", ".join(missing))
-        for item in browser_items:
-            item.add_marker(skip)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -14,7 +14,10 @@ from registry.health import HealthService
 from registry.model import Permission, Token, User
 from registry.package import PackageService
 from registry.settings import Settings
+from registry.rating import POLICY_SETTING, RatingService
 from registry.sourcing import SourceReader
+from scoring.errors import SourceUnavailable
+from scoring.rating import GATED_METRICS
 from store.factory import build_stores
 from tests.package.fakes import MemoryBlobs, MemoryMetadata
 
@@ -24,11 +27,20 @@ READER = User(username="reader", password_hash="-", permissions=frozenset({Permi
 OTHER = User(username="other", password_hash="-", permissions=frozenset({Permission.UPLOAD, Permission.SEARCH}))
 
 
-class NoUpstream:
-    """Stands in for the Hub and GitHub readers: package tests never reach an upstream source."""
+class Offline:
+    """Stands in for the Hub and GitHub readers: package tests reach no upstream source. A package's rating reads
+    the datasets and code its card links; offline, each such read fails and the rating says so."""
 
     def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"package services must not read upstream sources (called {name})")
+        def unreachable(*_args: Any, **_kwargs: Any) -> Any:
+            raise SourceUnavailable(f"offline in package tests ({name})")
+
+        return unreachable
+
+
+# Package mechanics are tested under a gate that refuses nothing: the gate itself is tested in tests/scoring,
+# and packages meet the default policy through the doors (tests/schema/test_package.py) against the fake hub.
+OPEN_GATE = {"policy": {"thresholds": {metric: 0.0 for metric in GATED_METRICS}, "net_score_gated": False}}
 
 
 @dataclass
@@ -57,9 +69,11 @@ def small_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 def build_services(settings: Settings, metadata: Any, blobs: Any, hub: Any = None) -> Services:
-    upstream: Any = NoUpstream()
+    upstream: Any = Offline()
+    metadata.put_setting(POLICY_SETTING, OPEN_GATE)
+    rater = RatingService(upstream, upstream, metadata, metadata, timeout=5)
     artifacts = ArtifactService(settings, metadata, metadata, metadata, metadata, blobs,
-                                SourceReader(upstream, upstream))
+                                SourceReader(upstream, upstream), rater)
     return Services(settings=settings, metadata=metadata, blobs=blobs, users=UserService(metadata, settings),
                     artifacts=artifacts, packages=PackageService(settings, metadata, metadata, blobs, artifacts, hub),
                     health=HealthService(stores={}))

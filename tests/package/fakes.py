@@ -75,6 +75,13 @@ class MemoryMetadata:
     def put_rating(self, artifact_id: str, rating: dict[str, Any]) -> None:
         self.ratings[artifact_id] = rating
 
+    def get_rating(self, artifact_id: str) -> dict[str, Any] | None:
+        return self.ratings.get(artifact_id)
+
+    def find_by_source(self, source_urls: list[str]) -> dict[str, list[Artifact]]:
+        ready = [a for a in self.artifacts.values() if a.status is ArtifactStatus.READY]
+        return {url: found for url in source_urls if (found := [a for a in ready if a.source_url == url])}
+
     def put_upload(self, upload: Upload) -> None:
         self.uploads[upload.id] = upload
 

@@ -14,7 +14,63 @@ EVIL_PICKLE_PROTO2 = b"\x80\x02cposix\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x
 CLEAN_PICKLE = b"\x80\x04K\x2a."  # PROTO 4, BININT1 42, STOP
 
 CONFIG = {"model_type": "bert", "architectures": ["BertModel"], "hidden_size": 32}
-README = "---\nlicense: apache-2.0\nversion: 2.1.0\n---\n# Tiny model\n\nA model for tests.\n"
+# A company's card, written the way a team that means its model to be used writes one: license, datasets,
+# evaluation results, usage with a runnable snippet. Its dataset and library are on the fake hub, so the rating
+# reads them through the doors' tests.
+README = """---
+license: apache-2.0
+version: 2.1.0
+language:
+- en
+library_name: sentence-transformers
+pipeline_tag: sentence-similarity
+datasets:
+- fakehub/tiny-reviews
+model-index:
+- name: tiny-model
+  results:
+  - task:
+      type: text-classification
+    dataset:
+      name: tiny-reviews
+      type: fakehub/tiny-reviews
+    metrics:
+    - type: accuracy
+      value: 0.912
+---
+# Tiny model
+
+A compact sentence encoder the applied-ML team fine-tuned to embed short English product reviews for
+search and classification. It is small enough for a Raspberry Pi; this card says how to install and run it,
+how it was trained and evaluated, and where it falls short.
+
+## Usage
+
+```bash
+pip install sentence-transformers
+```
+
+```python
+from sentence_transformers import SentenceTransformer
+
+model = SentenceTransformer("tiny-model")
+print(model.encode(["The battery lasts all day."]).shape)
+```
+
+## Training data
+
+Fine-tuned for three epochs on [tiny-reviews](https://huggingface.co/datasets/fakehub/tiny-reviews).
+
+## Evaluation
+
+| dataset | accuracy | f1 |
+|---|---|---|
+| tiny-reviews (test) | 0.912 | 0.905 |
+
+## Limitations
+
+Reviews only; other domains and languages were not evaluated.
+"""
 
 
 def hf_files(**extra: bytes) -> dict[str, bytes]:
