@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from registry.settings import DEFAULT_ADMIN_USERNAME
 from tests.browser.conftest import axe_violations, build_package, sign_in
 from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL
+from tests.fakehub.seed import NO_CARD_ID
 
 
 def nav(page, label):
@@ -101,12 +102,13 @@ def test_cost_license_check_and_rerate(page, registry):
 def test_ingest_shows_the_rating_or_the_gate_reasons(page, registry):
     sign_in(page)
     nav(page, "Ingest").click()
-    page.get_by_label("URL", exact=True).fill(MINILM_URL)
-    page.get_by_label("Name (optional)").fill("minilm-without-code")
+    page.get_by_label("URL", exact=True).fill(f"https://huggingface.co/{NO_CARD_ID}")
+    page.get_by_label("Name (optional)").fill("card-less")
     page.get_by_role("button", name="Ingest", exact=True).click()
     expect(page.get_by_role("heading", name="Why the gate refuses this model")).to_be_visible()
-    expect(page.locator("ul.failures")).to_contain_text("bus_factor")
-    expect(page.get_by_label("Name (optional)")).to_have_value("minilm-without-code")  # nothing typed is lost
+    expect(page.locator("ul.failures")).to_contain_text("license")
+    expect(page.get_by_label("Name (optional)")).to_have_value("card-less")  # nothing typed is lost
+    page.get_by_label("URL", exact=True).fill(MINILM_URL)
     page.get_by_label("Code repository (optional, models)").fill(MINILM_CODE)
     page.get_by_label("Training datasets (optional, models)").fill(MINILM_DATASET)
     page.get_by_label("Name (optional)").fill("minilm-with-code")
@@ -135,7 +137,7 @@ def test_upload_with_progress_then_download(page, registry, tmp_path):
     page.get_by_label("Model name").fill("acme-tiny-bert")
     page.get_by_label("Package (zip)").set_input_files(str(package))
     page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_text("acme-tiny-bert was uploaded and registered.")).to_be_visible()
+    expect(page.locator("p.status").filter(has_text="acme-tiny-bert was uploaded and registered.")).to_be_visible()
     expect(page.locator("#upload-progress")).to_have_js_property("value", 100)
     expect(page.locator("#upload-percent")).to_have_text("100%")
     assert axe_violations(page) == []
