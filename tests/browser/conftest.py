@@ -80,8 +80,10 @@ def registry(fake_hub_server: Any, tmp_path_factory: pytest.TempPathFactory) -> 
         server.http.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per module. Not per session: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it lives, which would break every later test that runs a loop of its own (Mangum, anyio.run)."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
