@@ -114,15 +114,16 @@ class ArtifactService:
         require(actor, Permission.UPLOAD)
         current = self._get_ready(artifact_id)
         ref = parse_for_type(url, current.type)
-        if name is not None:
-            check_name(name, self._settings.max_name_length)
+        if name is not None and name != current.name:
+            raise InvalidInput(f"an update keeps the artifact's name ({current.name!r}): name and id must match; "
+                               "ingest under the new name instead")
         if links is None:  # keep the links the model was rated with
             stored = self._ratings.get_rating(current.id)
             links = stored_links(stored) if stored else Links()
         reading = self._read(ref, current.type, links.checked() if current.type is ArtifactType.MODEL else links)
         if reading.assessment is not None and not reading.assessment.admitted:
             raise reading.assessment.refusal()
-        final_name = name if name is not None else current.name
+        final_name = current.name
         source = reading.snapshot.ref
         old_identity, identity = identity_of(current), source_identity(current.type, final_name, source.canonical_url)
         if identity != old_identity and not self._claims.claim(identity):

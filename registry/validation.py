@@ -6,6 +6,12 @@ import re2
 from registry.errors import InvalidInput
 from scoring.parts import PackagePart
 
+# Names a query syntax gives a meaning to: an artifact called so could never be asked for by name.
+RESERVED_NAMES = {
+    "*": 'it means "every artifact" in the REST queries (POST /artifacts)',
+    ".": "it is a path segment that URLs collapse (GET /artifact/byName/.)",
+    "..": "it is a path segment that URLs collapse (GET /artifact/byName/..)",
+}
 ARTIFACT_ID = re2.compile(r"^[a-zA-Z0-9-]{1,128}$")
 # Printable ASCII ("keyboard characters"), '/' included; no control characters.
 _NAME = re2.compile(r"^[\x20-\x7e]+$")
@@ -22,6 +28,8 @@ def check_name(name: str, max_length: int) -> str:
         raise InvalidInput(f"names are 1 to {max_length} characters long")
     if not _NAME.match(name) or not name.strip():
         raise InvalidInput("names are printable keyboard characters (no control characters or NUL)")
+    if name in RESERVED_NAMES:
+        raise InvalidInput(f"{name!r} cannot be a name: {RESERVED_NAMES[name]}")
     return name
 
 

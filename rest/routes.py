@@ -10,9 +10,9 @@ Decisions the spec leaves open:
   for artifacts ingested by URL alike: what it serves is PackageService.download's business, not the door's.
 - POST /artifacts pages with an opaque offset token (see registry.query); the `offset` response header is the
   next page's token and is absent on the last page.  A plain number is accepted as "skip that many".
-- PUT /artifacts/{type}/{id}: `metadata.id` and `metadata.type` must match the path (else 400); `metadata.name`
-  is applied (a rename when it differs).  An update refused by the rating gate answers 424 and keeps the
-  previous version, like a refused create.
+- PUT /artifacts/{type}/{id}: `metadata.id`, `metadata.type` and `metadata.name` must match the artifact (else
+  400 and nothing changes: the spec says name and id must match, so an update never renames).  An update
+  refused by the rating gate answers 424 and keeps the previous version, like a refused create.
 - Lineage and license checks are model operations: another type's id answers 400, like the rating.
 - An artifact read under another type's path (/artifacts/dataset/{id of a model}) is 404.
 """

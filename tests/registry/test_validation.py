@@ -24,3 +24,9 @@ def test_good_names(good):
 def test_bad_names(bad):
     with pytest.raises(InvalidInput):
         check_name(bad, 512)
+
+
+@pytest.mark.parametrize("name", ["*", ".", ".."])
+def test_names_a_query_syntax_reserves_are_refused(name):
+    with pytest.raises(InvalidInput, match="cannot be a name"):
+        check_name(name, 512)

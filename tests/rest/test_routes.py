@@ -130,17 +130,26 @@ def test_update_replaces_the_source_and_checks_the_envelope(api, fake_hub):
     created = create(api, DATASET_URL, "dataset")
     artifact_id = created["metadata"]["id"]
     new_url = "https://huggingface.co/datasets/acme/reviews-v2"
-    body = {"metadata": {**created["metadata"], "name": "reviews"}, "data": {"url": new_url}}
+    renamed = {"metadata": {**created["metadata"], "name": "reviews"}, "data": {"url": new_url}}
+    assert api.put(f"/artifacts/dataset/{artifact_id}", json=renamed).status_code == 400  # name and id must match
+    assert api.get(f"/artifacts/dataset/{artifact_id}").json() == created  # and nothing changed
+    body = {"metadata": created["metadata"], "data": {"url": new_url}}
     updated = api.put(f"/artifacts/dataset/{artifact_id}", json=body)
     assert updated.status_code == 200
     read = api.get(f"/artifacts/dataset/{artifact_id}").json()
-    assert read["metadata"]["name"] == "reviews" and read["data"]["url"] == new_url
+    assert read["metadata"] == created["metadata"] and read["data"]["url"] == new_url
     assert api.put("/artifacts/dataset/other-id", json=body).status_code == 400
     assert api.put(f"/artifacts/model/{artifact_id}", json=body).status_code == 400
     wrong_type = {"metadata": {**body["metadata"], "type": "model"}, "data": body["data"]}
     assert api.put(f"/artifacts/model/{artifact_id}", json=wrong_type).status_code == 404
     actions = [e["action"] for e in api.get(f"/artifact/dataset/{artifact_id}/audit").json()]
     assert actions == ["CREATE", "UPDATE"]
+
+
+def test_a_name_the_queries_reserve_is_refused_and_nothing_is_stored(api, fake_hub):
+    refused = create(api, DATASET_URL, "dataset", name="*", expect=400)
+    assert refused["code"] == "INVALID_INPUT" and "every artifact" in refused["detail"]
+    assert api.post("/artifacts", json=[{"name": "*"}]).json() == []
 
 
 def test_delete_removes_only_that_artifact(api, fake_hub):

@@ -159,15 +159,18 @@ def test_bad_paging_arguments(gql, args):
     assert codes(gql("{ artifacts(%s) { edges { cursor } } }" % args)) == ["INVALID_INPUT"]
 
 
-def test_update_re_ingests_and_keeps_the_id(gql, fake_hub):
+def test_update_re_ingests_and_keeps_the_id_and_the_name(gql, fake_hub):
     artifact = ingested(gql)
-    result = gql("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { artifactId name "
-                 "sourceUrl } errors { code } } }",
-                 i={"artifactId": artifact["artifactId"], "url": MINILM_URL + "/tree/main", "name": "renamed"})
-    updated = result["data"]["updateArtifact"]
+    update = ("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { artifactId name "
+              "sourceUrl } errors { code } } }")
+    renamed = gql(update, i={"artifactId": artifact["artifactId"], "url": MINILM_URL + "/tree/main",
+                             "name": "renamed"})["data"]["updateArtifact"]
+    assert [e["code"] for e in renamed["errors"]] == ["INVALID_INPUT"]  # name and id must match: no rename
+    updated = gql(update, i={"artifactId": artifact["artifactId"], "url": MINILM_URL + "/tree/main",
+                             "name": artifact["name"]})["data"]["updateArtifact"]
     assert updated["errors"] == []
     assert updated["artifact"]["artifactId"] == artifact["artifactId"]
-    assert updated["artifact"]["name"] == "renamed"
+    assert updated["artifact"]["name"] == artifact["name"]
     trail = gql('query($id: String!) { auditTrail(artifactId: $id) { action username } }', id=artifact["artifactId"])
     assert [e["action"] for e in trail["data"]["auditTrail"]] == ["CREATE", "UPDATE"]
 
