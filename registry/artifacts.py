@@ -17,7 +17,9 @@ import re2
 from registry import events
 from registry.auth import require
 from registry.errors import Conflict, Disqualified, InvalidInput, NotFound, TooLarge
-from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, Permission, User, utcnow
+from registry.audit import audit_entry
+from registry.content import with_content_findings
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, Permission, User, utcnow
 from registry.paging import Connection, Edge, cursor_of, page_after, sort_key
 from registry.ports import ArtifactStore, AuditStore, BlobStore, ClaimStore, RatingStore, package_keys
 from registry.rating import Assessment, Links, RatingService, stored_links, stored_rating
@@ -100,6 +102,7 @@ class ArtifactService:
             snapshot, assessment = self._read(ref, current.type, links)
             updated = self._from_snapshot(current.id, current.type, final_name, snapshot, current.created_by, links)
             updated.created_at = current.created_at
+            updated.sensitive = current.sensitive  # a new source does not make a sensitive model public
             updated.status = ArtifactStatus.READY
             self._artifacts.replace_artifact(updated)
         except BaseException:
@@ -124,6 +127,7 @@ class ArtifactService:
         if identity is not None:
             self._claims.release(identity)
         self._delete_blobs(artifact)
+        self._audit(actor, artifact, AuditAction.DELETE)
         events.emit("artifact.deleted", artifact_id=artifact.id, name=artifact.name, by=actor.username)
         return artifact
 
@@ -196,7 +200,7 @@ class ArtifactService:
         if stored is None:
             raise NotFound(f"model {artifact_id!r} has no rating: uploaded packages have no hub evidence to rate")
         self._audit(actor, artifact, AuditAction.RATE)
-        return stored_rating(stored)
+        return with_content_findings(stored_rating(stored), ContentScan.of(artifact))
 
     def rerate(self, actor: User, artifact_id: str) -> Rating:
         """Gather fresh evidence and store a new rating (no gate: the model is already in)."""
@@ -209,20 +213,7 @@ class ArtifactService:
         assessment = self._rater.assess(parse_for_type(artifact.source_url, artifact.type), links)
         self._ratings.put_rating(artifact.id, assessment.stored_form())
         self._audit(actor, artifact, AuditAction.RATE)
-        return assessment.rating
-
-    def audit_trail(self, actor: User, artifact_id: str) -> list[AuditEntry]:
-        require(actor, Permission.SEARCH)
-        artifact = self._get_ready(artifact_id)
-        entries = self._audit_log.list_audit(artifact.id)
-        self._audit(actor, artifact, AuditAction.AUDIT)
-        return entries
-
-    def record(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
-        """Audit an action another service performed on `artifact` (download, rate)."""
-        self._audit(actor, artifact, action)
-        if action is AuditAction.DOWNLOAD:
-            events.emit("download", artifact_id=artifact.id, name=artifact.name, by=actor.username)
+        return with_content_findings(assessment.rating, ContentScan.of(artifact))
 
     # internals -------------------------------------------------------------------------------------------------
     def _regex_hits(self, pattern: str, types: Iterable[ArtifactType] | None) -> Iterator[tuple[str, str]]:
@@ -308,9 +299,7 @@ class ArtifactService:
                         metadata=snapshot.metadata, parent_urls=parents, created_by=creator, updated_at=utcnow())
 
     def _audit(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
-        self._audit_log.append_audit(AuditEntry(artifact_id=artifact.id, artifact_type=artifact.type,
-                                                artifact_name=artifact.name, username=actor.username,
-                                                is_admin=actor.is_admin, action=action))
+        self._audit_log.append_audit(audit_entry(actor, artifact, action))
 
 
 def _connection(page: tuple[list[tuple[str, Artifact]], bool]) -> Connection[Artifact]:
