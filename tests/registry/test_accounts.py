@@ -142,3 +142,13 @@ def test_users_still_delete_themselves_and_admins_delete_others(users, admin, al
     users.delete(alice, "alice")
     users.delete(admin, "bob")
     assert [u.username for u in users.list(admin)] == [DEFAULT_ADMIN_USERNAME]
+
+
+def test_passwords_and_tokens_are_stored_only_as_hashes(users, alice, tmp_path):
+    """What a stolen database gives away: argon2id hashes and sha256 digests of tokens, never a secret."""
+    secret = users.authenticate("alice", STRONG)
+    database = (tmp_path / "data" / "registry.sqlite3").read_bytes()
+    for wal in (tmp_path / "data").glob("registry.sqlite3-wal"):
+        database += wal.read_bytes()
+    assert STRONG.encode() not in database and secret.encode() not in database
+    assert b"$argon2id$" in database
