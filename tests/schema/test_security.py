@@ -2,6 +2,7 @@
 download history, one audit entry per download, trails of deleted artifacts, refusals, passwords, search counts."""
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME
 from tests.conftest import MINILM_URL, GraphQL
 from tests.fakehub.seed import minilm_files
-from tests.package.pickles import CustomHead, torch_zip
+from tests.package.pickles import CustomHead, malicious, torch_zip
+from tests.package.zips import hf_files
 from tests.schema.test_artifacts import ingested
 from tests.schema.test_package import DOWNLOAD, upload
 
@@ -162,14 +164,19 @@ def test_a_deleted_artifacts_trail_and_history_stay_readable_by_admins(gql, make
     assert len(history) == 1
 
 
-def test_refused_ingests_are_audited_for_admins(gql, client, make_user):
+def test_refused_ingests_are_audited_for_admins(gql, client, make_user, tmp_path):
     auth = {"X-Authorization": f"bearer {gql.token}"}
     assert client.post("/artifact/model", json={"url": MINILM_URL}, headers=auth).status_code == 424  # no links
+    _, done = upload(gql, tmp_path, name="acme/trojan", files={**hf_files(), "pytorch_model.bin": torch_zip(
+        malicious(os.system, "true"))})
+    assert done["errors"][0]["code"] == "UNSAFE_CONTENT"
     query = "{ refusals(first: 5) { edges { node { artifactName action username detail } } } }"
-    [entry] = [e["node"] for e in gql(query)["data"]["refusals"]["edges"]]
-    assert (entry["artifactName"], entry["action"], entry["username"]) == (MINILM_URL, "INGEST_REFUSED",
+    gated, unsafe = [e["node"] for e in gql(query)["data"]["refusals"]["edges"]]
+    assert (gated["artifactName"], gated["action"], gated["username"]) == (MINILM_URL, "INGEST_REFUSED",
                                                                            DEFAULT_ADMIN_USERNAME)
-    assert entry["detail"].startswith("DISQUALIFIED: ")
+    assert gated["detail"].startswith("DISQUALIFIED: ")
+    assert unsafe["artifactName"] == "acme/trojan" and unsafe["detail"].startswith("UNSAFE_CONTENT: ")
+    assert "posix.system" in unsafe["detail"]
     uploader = make_user("uploader", "UPLOAD", "SEARCH")
     assert uploader(query)["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
 
