@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -35,7 +36,7 @@ from registry.artifacts import ArtifactService
 from registry.audit import AuditService
 from registry.auth import require
 from registry.errors import LinkInvalid, NotFound, PermissionDenied, UnsafeContent
-from registry.model import Artifact, AuditAction, DownloadRecord, Permission, User
+from registry.model import Artifact, AuditAction, DownloadRecord, Permission, User, utcnow
 from registry.monitor import MonitorResult, MonitorRunner
 from registry.package import PackageService, StoredZip, download_url
 from registry.paging import Connection, as_utc, page_log
@@ -82,6 +83,7 @@ class DownloadService:
         self._blobs = blobs
         self._runner = runner
         self._signer = signer
+        self._monitor_slots = threading.BoundedSemaphore(settings.monitor_max_concurrent)
 
     # the two steps ---------------------------------------------------------------------------------------------
     def link(self, actor: User, artifact_id: str, part: PackagePart, base_url: str) -> DownloadLink:
@@ -92,7 +94,7 @@ class DownloadService:
         if direct is not None:
             self._admit(actor, stored)
             url = direct
-            expires = int(datetime.now(timezone.utc).timestamp()) + ttl
+            expires = int(utcnow().timestamp()) + ttl
         else:
             url, expires = self._signed_url(actor, artifact_id, stored.part, base_url)
         return DownloadLink(url=url, filename=stored.filename, sha256=stored.sha256, size=stored.size,
@@ -170,8 +172,8 @@ class DownloadService:
 
     def _run(self, program: str, stored: StoredZip, actor: User) -> MonitorResult:
         """The monitor on a private copy of the zip being delivered (the blob store may not be a file system, and
-        the program must not reach the registry's own files)."""
-        with tempfile.TemporaryDirectory(prefix="download-") as workdir:
+        the program must not reach the registry's own files), once one of `monitor_max_concurrent` slots is free."""
+        with self._monitor_slots, tempfile.TemporaryDirectory(prefix="download-") as workdir:
             path = os.path.join(workdir, "package.zip")
             self._blobs.download_to(stored.key, path)
             return self._runner.run(program, stored.artifact.name, stored.artifact.created_by, actor.username, path)

@@ -117,11 +117,13 @@ class ArtifactNode(relay.Node):
         return LineageGraph.from_domain(await lineages.graph(info.context.scope, self.key, depth, direction))
 
     @strawberry.field(description="A model's monitor program, run before each download while it is sensitive "
-                                  "(null: none attached). Readable with the upload permission.")
+                                  "(null: none attached, or not a model). Readable with the upload permission.")
     async def monitor(self, info: Info) -> Annotated["Monitor", strawberry.lazy("schema.security")] | None:
         from resolvers import security
         from schema.security import Monitor
 
+        if self.type is not model.ArtifactType.MODEL:
+            return None
         found = await security.monitor(info.context.scope, self.key)
         return None if found is None else Monitor.from_domain(found)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import zipfile
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from registry.download import DownloadLink
+from registry.download import DownloadLink, DownloadService
 from registry.errors import LinkExpired, LinkInvalid, MonitorRejected, NotFound, PermissionDenied
 from registry.model import AuditAction, Permission, User, utcnow
+from registry.monitor import MonitorOutcome, MonitorResult
 from registry.signing import LinkSigner, signing_key
 from scoring.parts import PackagePart
 from tests.package.conftest import OTHER, READER, UPLOADER, Services
@@ -199,3 +201,48 @@ def test_the_delivered_zip_is_the_part_asked_for(services, model):
     delivery = services.downloads.deliver(DOWNLOADER, model.id, PackagePart.WEIGHTS)
     data = b"".join(services.packages.open_range(delivery.stored.key))
     assert sorted(zipfile.ZipFile(io.BytesIO(data)).namelist()) == ["model.safetensors", "onnx/model.onnx"]
+
+
+class CountingRunner:
+    """Stands in for Node: holds every run until released, counting how many run at once."""
+
+    def __init__(self) -> None:
+        self.active = self.peak = 0
+        self.changed = threading.Condition()
+        self.release = threading.Event()
+
+    def run(self, program, model_name, uploader, downloader, zip_path) -> MonitorResult:
+        with self.changed:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            self.changed.notify_all()
+        self.release.wait()
+        with self.changed:
+            self.active -= 1
+        return MonitorResult(MonitorOutcome.EXITED, 0, "ok\n", "", "it exited with code 0")
+
+
+def test_no_more_monitors_run_at_once_than_the_setting_allows(services, model):
+    settings = services.settings.model_copy(update={"monitor_max_concurrent": 2})
+    runner = CountingRunner()
+    downloads = DownloadService(settings, services.artifacts, services.metadata, services.packages,
+                                services.metadata, services.metadata, services.metadata, services.audit,
+                                services.blobs, runner, None)  # type: ignore[arg-type]
+    services.sensitive.set_sensitive(UPLOADER, model.id, True)
+    services.sensitive.put_monitor(UPLOADER, model.id, "process.exit(0)")
+    started = threading.Barrier(7)
+
+    def download() -> None:
+        started.wait()
+        downloads.deliver(DOWNLOADER, model.id)
+
+    threads = [threading.Thread(target=download) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    started.wait()  # every download has been asked for
+    with runner.changed:
+        runner.changed.wait_for(lambda: runner.active == 2)
+    runner.release.set()
+    for thread in threads:
+        thread.join()
+    assert runner.peak == 2 and len(services.metadata.list_downloads(model.id)) == 6
