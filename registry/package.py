@@ -1,4 +1,5 @@
-"""Company model packages: upload (presigned or through this server), finalize, and download whole or in parts.
+"""Company model packages: upload (presigned or through this server), finalize, and the stored zips downloads hand
+out, whole or in parts (the download itself, its monitor, history and audit: registry/download.py).
 
 The flow: `request_upload` hands out a ticket (an S3 presigned POST, or this server's `PUT /uploads/{id}` for
 the embedded store); the client sends the zip; `finalize_upload` checks its sha256, reads it with

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from registry.download import Delivery, DownloadLink
-from registry.package import UploadTicket
 from registry.model import Artifact, ArtifactType, User
+from registry.package import UploadTicket
 from resolvers.scope import RequestScope, as_caller, call
 from scoring.parts import PackagePart
 
