@@ -1,5 +1,6 @@
 """The two HTTP routes package transfers need besides GraphQL and REST: the embedded store's upload target and the
-download endpoint (a redirect to a presigned URL, or the bytes streamed with HTTP range support).
+download endpoint, where a download is delivered (registry/download.py: the monitor, history and audit run here)
+and then redirected to a presigned URL or streamed with HTTP range support.
 
 Both stream: an upload body is pulled chunk by chunk by the worker thread that writes it to the blob store, and a
 download is read from the blob store chunk by chunk, so memory stays flat whatever the package size.
@@ -15,7 +16,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 
 from app.errors import error_response
 from registry.errors import InvalidInput, RangeNotSatisfiable
-from registry.package import Download
 from resolvers import package as packages
 from resolvers.scope import scope_from_state
 from scoring.parts import PackagePart
@@ -47,12 +47,18 @@ async def put_upload(upload_id: str, request: Request) -> Response:
 
 
 @router.get("/download/{artifact_id}", include_in_schema=False)
-async def download(artifact_id: str, request: Request, part: PackagePart = PackagePart.FULL) -> Response:
-    """The package (or one part) of an uploaded model: 307 to a presigned URL, else streamed (206 for a range)."""
+async def download(artifact_id: str, request: Request, part: PackagePart = PackagePart.FULL, user: str | None = None,
+                   expires: str | None = None, signature: str | None = None) -> Response:
+    """The package (or one part) of a model: 307 to a presigned URL, else streamed (206 for a range). Authorised by
+    the token header when there is one (a signature is then ignored), else by the link's signature."""
     scope = scope_from_state(request.state)
-    item: Download = await packages.request_download(scope, artifact_id, part)
-    if item.url:
-        return RedirectResponse(item.url, status_code=307)
+    if scope.caller.presented or (user is None and expires is None and signature is None):
+        delivery = await packages.deliver(scope, artifact_id, part)
+    else:
+        delivery = await packages.deliver_signed(scope, artifact_id, part, user, expires, signature)
+    if delivery.url:
+        return RedirectResponse(delivery.url, status_code=307)
+    item = delivery.stored
     try:
         span = parse_range(request.headers.get("range"), item.size)
     except RangeNotSatisfiable as exc:

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from registry.model import Permission, User  # noqa: E402
 from registry.settings import Settings  # noqa: E402
 from app.factory import build_registry  # noqa: E402
+from scoring.parts import PackagePart  # noqa: E402
 
 UPLOADER = User(username="bench", password_hash="-", permissions=frozenset(Permission))
 CHUNK = 1 << 20
@@ -65,9 +66,9 @@ def main() -> None:
         after_finalize = peak_rss_mb()
         upload_s = time.perf_counter() - started
         started = time.perf_counter()
-        item = registry.packages.download(UPLOADER, artifact.id, "full")
+        delivery = registry.downloads.deliver(UPLOADER, artifact.id, PackagePart.FULL)
         digest = hashlib.sha256()
-        for chunk in registry.packages.open_range(item.key):
+        for chunk in registry.packages.open_range(delivery.stored.key):
             digest.update(chunk)
         download_s = time.perf_counter() - started
         after_download = peak_rss_mb()

@@ -18,7 +18,9 @@ import re2
 from registry import events
 from registry.auth import require
 from registry.errors import Conflict, Disqualified, InvalidInput, NotFound, TooLarge
-from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, Permission, User, utcnow
+from registry.audit import audit_entry
+from registry.content import with_content_findings
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, Permission, User, utcnow
 from registry.paging import Connection, Edge, cursor_of, page_after, sort_key
 from registry.ports import ArtifactStore, AuditStore, BlobStore, ClaimStore, RatingStore, package_keys
 from registry.rating import Assessment, Links, RatingService, stored_evidence, stored_links, stored_rating
@@ -131,6 +133,7 @@ class ArtifactService:
         try:
             updated = reading.artifact(current.id, current.type, final_name, current.created_by)
             updated.created_at = current.created_at
+            updated.sensitive = current.sensitive  # a new source does not make a sensitive model public
             updated.status = ArtifactStatus.READY
             self._artifacts.replace_artifact(updated)
         except BaseException:
@@ -155,6 +158,7 @@ class ArtifactService:
         if identity is not None:
             self._claims.release(identity)
         self._delete_blobs(artifact)
+        self._audit(actor, artifact, AuditAction.DELETE)
         events.emit("artifact.deleted", artifact_id=artifact.id, name=artifact.name, by=actor.username)
         return artifact
 
@@ -227,7 +231,7 @@ class ArtifactService:
         if stored is None:
             raise NotFound(f"model {artifact_id!r} has no rating")
         self._audit(actor, artifact, AuditAction.RATE)
-        return stored_rating(stored)
+        return with_content_findings(stored_rating(stored), ContentScan.of(artifact))
 
     def recorded_rating(self, actor: User, artifact_id: str) -> Rating | None:
         """The stored rating of a model, None for an artifact without one (not audited: the caller just made it)."""
@@ -251,20 +255,7 @@ class ArtifactService:
         assessment = self.assess(model, links).assessment_or_refuse()
         self._ratings.put_rating(artifact.id, assessment.stored_form())
         self._audit(actor, artifact, AuditAction.RATE)
-        return assessment.rating
-
-    def audit_trail(self, actor: User, artifact_id: str) -> list[AuditEntry]:
-        require(actor, Permission.SEARCH)
-        artifact = self._get_ready(artifact_id)
-        entries = self._audit_log.list_audit(artifact.id)
-        self._audit(actor, artifact, AuditAction.AUDIT)
-        return entries
-
-    def record(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
-        """Audit an action another service performed on `artifact` (download, rate)."""
-        self._audit(actor, artifact, action)
-        if action is AuditAction.DOWNLOAD:
-            events.emit("download", artifact_id=artifact.id, name=artifact.name, by=actor.username)
+        return with_content_findings(assessment.rating, ContentScan.of(artifact))
 
     # internals -------------------------------------------------------------------------------------------------
     def _regex_hits(self, pattern: str, types: Iterable[ArtifactType] | None) -> Iterator[tuple[str, str]]:
@@ -355,9 +346,7 @@ class ArtifactService:
                 self._blobs.delete(key)
 
     def _audit(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
-        self._audit_log.append_audit(AuditEntry(artifact_id=artifact.id, artifact_type=artifact.type,
-                                                artifact_name=artifact.name, username=actor.username,
-                                                is_admin=actor.is_admin, action=action))
+        self._audit_log.append_audit(audit_entry(actor, artifact, action))
 
 
 @dataclass(frozen=True)

@@ -117,11 +117,14 @@ class UserService:
     def change_password(self, actor: User, username: str, new_password: str,
                         current_password: str | None = None) -> User:
         """Set `username`'s password: one's own with the current password, anyone's as an admin. The new one must
-        pass the password policy; every token the user holds stops working (the caller's own included)."""
+        pass the password policy; every token the user holds stops working (the caller's own included).
+
+        A wrong current password is InvalidInput, not AuthenticationFailed: the request itself is authenticated (its
+        token is good), a field of the form is wrong, and clients must not take it for an expired session."""
         if actor.username == username:
             target = self._store.get_user(username)
             if target is None or not _verifies(target.password_hash, current_password):
-                raise AuthenticationFailed("the current password is wrong")
+                raise InvalidInput("the current password is wrong")
         else:
             require(actor, Permission.ADMIN)
             target = self._store.get_user(username)

@@ -8,15 +8,21 @@ from dataclasses import dataclass, field
 
 from registry import events
 from registry.artifacts import ArtifactService
+from registry.audit import AuditService
 from registry.auth import UserService, require
+from registry.download import DownloadService
 from registry.health import HealthService
 from registry.lineage import LineageService
 from registry.model import Permission, User
+from registry.monitor import MonitorRunner
 from registry.package import PackageService
+from registry.popularity import PopularityService
 from registry.ports import BlobStore, MetadataStore
 from registry.query import ArtifactQueries
 from registry.rating import RatingService
+from registry.sensitive import SensitiveModels
 from registry.settings import Settings
+from registry.signing import deployment_signer
 from registry.sourcing import GitHubClient, HubClient, SourceReader
 
 
@@ -34,6 +40,10 @@ class Registry:
     lineage: LineageService = field(init=False)
     packages: PackageService = field(init=False)
     queries: ArtifactQueries = field(init=False)
+    audit: AuditService = field(init=False)
+    downloads: DownloadService = field(init=False)
+    sensitive: SensitiveModels = field(init=False)
+    popularity: PopularityService = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.metadata
@@ -51,6 +61,12 @@ class Registry:
         self.lineage = LineageService(store, self.artifacts, self.github)
         self.queries = ArtifactQueries(self.artifacts, self.settings.max_page_size)
         self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub)
+        self.audit = AuditService(store, store, self.settings.max_page_size)
+        self.downloads = DownloadService(self.settings, self.artifacts, store, self.packages, store, store, store,
+                                         self.audit, self.blobs, MonitorRunner.from_settings(self.settings),
+                                         deployment_signer(self.settings))
+        self.sensitive = SensitiveModels(self.settings, store, store, self.audit)
+        self.popularity = PopularityService(store, store, store, self.settings.max_page_size)
 
     def reset(self, actor: User) -> None:
         """An empty registry holding only the default admin."""

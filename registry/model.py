@@ -36,6 +36,17 @@ class AuditAction(str, enum.Enum):
     DOWNLOAD = "DOWNLOAD"
     RATE = "RATE"
     AUDIT = "AUDIT"
+    # Beyond the REST spec's five (SPEC_AUDIT_ACTIONS): GraphQL shows them, the REST audit list leaves them out.
+    DELETE = "DELETE"
+    DOWNLOAD_REFUSED = "DOWNLOAD_REFUSED"  # the monitor or the content scan refused a download
+    INGEST_REFUSED = "INGEST_REFUSED"  # the rating gate or the content scan refused an ingest, update or upload
+    SENSITIVE_CHANGED = "SENSITIVE_CHANGED"
+    MONITOR_CHANGED = "MONITOR_CHANGED"
+
+
+# The actions the REST spec's ArtifactAuditEntry can carry.
+SPEC_AUDIT_ACTIONS = frozenset({AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DOWNLOAD, AuditAction.RATE,
+                                AuditAction.AUDIT})
 
 
 class FileEntry(BaseModel):
@@ -98,6 +109,7 @@ class AuditEntry(BaseModel):
     is_admin: bool = False
     action: AuditAction
     at: datetime = Field(default_factory=utcnow)
+    detail: str | None = None  # why: a refusal's reason, the new sensitivity, the monitor's sha256
 
 
 class Upload(BaseModel):
@@ -194,6 +206,7 @@ class DownloadRecord(BaseModel):
     username: str
     part: str
     allowed: bool
+    uploader: str = ""  # the artifact's created_by: who may read the history once the artifact is deleted
     outcome: str  # "allowed", "allowed by the monitor", "refused by the monitor (exit 3)", ...
     exit_code: int | None = None
     stdout: str | None = None

@@ -1,4 +1,5 @@
-"""Company model packages: upload (presigned or through this server), finalize, and download whole or in parts.
+"""Company model packages: upload (presigned or through this server), finalize, and the stored zips downloads hand
+out, whole or in parts (the download itself, its monitor, history and audit: registry/download.py).
 
 The flow: `request_upload` hands out a ticket (an S3 presigned POST, or this server's `PUT /uploads/{id}` for
 the embedded store); the client sends the zip; `finalize_upload` checks its sha256, reads it with
@@ -29,8 +30,8 @@ import re2
 from registry.artifacts import ArtifactService, Reading, new_id
 from registry.auth import require
 from registry.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsafeContent, UpstreamError
-from registry.model import Artifact, ArtifactType, AuditAction, ContentScan, ContentVerdict, FileEntry, Permission, \
-    Upload, User, utcnow
+from registry.model import Artifact, ArtifactType, ContentScan, ContentVerdict, FileEntry, Permission, Upload, User, \
+    utcnow
 from registry.settings import Settings
 from registry.rating import Assessment, Links
 from registry.sourcing import upstream_errors
@@ -69,13 +70,15 @@ class UploadTicket:
 
 
 @dataclass(frozen=True)
-class Download:
-    """A stored zip ready to hand out: a presigned URL when the blob store has one, else `key` to stream."""
+class StoredZip:
+    """A stored zip of an artifact, whole or one part, ready to hand out (by a presigned URL, or streamed from
+    `key`)."""
 
+    artifact: Artifact
+    part: PackagePart
     filename: str
     sha256: str
     size: int
-    url: str | None
     key: str
 
 
@@ -156,13 +159,19 @@ class PackageService:
             raise NotFound("no such upload, or it has expired")  # as unknown ids: don't confirm someone else's
         return upload
 
+    def upload_name(self, upload_id: str) -> str | None:
+        """The name a pending upload registers its model under (None for an unknown id): what an audit entry of a
+        refused upload names."""
+        upload = self._uploads.get_upload(upload_id) if isinstance(upload_id, str) and _UPLOAD_ID.match(upload_id) \
+            else None
+        return upload.name if upload is not None else None
+
     # download --------------------------------------------------------------------------------------------------
-    def download(self, actor: User, artifact_id: str, part: PackagePart = PackagePart.FULL) -> Download:
-        """The stored zip of a model, whole or one part (scoring.parts); audited. A hub artifact is mirrored
-        into the registry on its first download."""
-        require(actor, Permission.DOWNLOAD)
+    def stored_zip(self, artifact: Artifact, part: PackagePart = PackagePart.FULL) -> StoredZip:
+        """The stored zip of `artifact`, whole or one part (scoring.parts). A hub artifact is mirrored into the
+        registry on its first download; one whose files are unsafe is refused (UnsafeContent). The caller has
+        checked that its actor may download (registry/download.py does, and runs the monitor, history and audit)."""
         part = check_part(part)
-        artifact = self._artifacts.get(actor, artifact_id, Permission.DOWNLOAD)
         if artifact.package_sha256 is None:
             _refuse_if_unsafe(artifact.name, ContentScan.of(artifact))  # known bad: don't fetch it again
             artifact = self._mirror(artifact)
@@ -175,10 +184,8 @@ class PackageService:
         size = self._blobs.size(key)
         if size is None:
             raise NotFound(f"the stored {part.value} zip of {artifact.name!r} is missing")
-        filename = _download_filename(artifact.name, part)
-        url = self._blobs.presign_get(key, self._settings.presign_ttl_seconds, filename)
-        self._artifacts.record(actor, artifact, AuditAction.DOWNLOAD)
-        return Download(filename=filename, sha256=sha, size=size, url=url, key=key)
+        return StoredZip(artifact=artifact, part=part, filename=_download_filename(artifact.name, part), sha256=sha,
+                         size=size, key=key)
 
     def open_range(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Bytes [start, end] (inclusive) of a stored zip, for a server that streams downloads itself."""
@@ -201,16 +208,25 @@ class PackageService:
             settings = self._settings
             manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
                                    max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
-            scanned = _with_scan(artifact, manifest.content_scan)
             if manifest.content_scan.verdict is ContentVerdict.UNSAFE:
-                self._records.replace_artifact(scanned)  # readers see why; later downloads refuse without fetching
+                # readers see why; later downloads refuse without fetching
+                self._records.replace_artifact(_with_scan(self._current(artifact), manifest.content_scan))
                 _refuse_if_unsafe(artifact.name, manifest.content_scan)
             written = _Written()
             self._put(blob_key(sha), package, written)  # an identical concurrent mirror is fine: same bytes
             parts = self._store_parts(package, manifest, workdir, written, sha)
-        mirrored = scanned.model_copy(update={"package_sha256": sha, "parts": parts})
+        # Onto the record as it is now, not as it was when the (long) mirror began: a change made meanwhile, such as
+        # marking the model sensitive, must not be undone by the mirror.
+        mirrored = _with_scan(self._current(artifact), manifest.content_scan).model_copy(
+            update={"package_sha256": sha, "parts": parts})
         self._records.replace_artifact(mirrored)
         return mirrored
+
+    def _current(self, artifact: Artifact) -> Artifact:
+        current = self._records.get_artifact(artifact.id)
+        if current is None:
+            raise NotFound(f"{artifact.name!r} was deleted while its files were being mirrored")
+        return current
 
     def _hub_ref(self, artifact: Artifact) -> SourceRef:
         source = artifact.source_url
@@ -328,7 +344,8 @@ class PackageService:
 
 
 def download_url(base_url: str, artifact_id: str, part: PackagePart = PackagePart.FULL) -> str:
-    """This server's streaming download link (GET /download/{id}, app/transfer.py)."""
+    """This server's download URL (GET /download/{id}, app/transfer.py), without a signature: used with the token
+    header."""
     suffix = "" if part is PackagePart.FULL else f"?part={part.value}"
     return f"{base_url.rstrip('/')}/download/{artifact_id}{suffix}"
 

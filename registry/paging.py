@@ -24,6 +24,7 @@ from registry.model import Artifact
 
 T = TypeVar("T")
 MAX_TOKEN_CHARS = 4096
+_POSITION_DIGITS = 9  # log positions in cursors: a log of up to a billion entries
 
 
 def as_utc(value: datetime) -> datetime:
@@ -104,3 +105,18 @@ def page_after(keyed: Iterable[tuple[str, T]], first: int, after: str | None) ->
     start = decode_cursor(after) or ""
     smallest = heapq.nsmallest(first + 1, ((key, item) for key, item in keyed if key > start), key=lambda kv: kv[0])
     return smallest[:first], len(smallest) > first
+
+
+def page_log(read: Callable[[int], list[T]], first: int, after: str | None, max_page_size: int) -> Connection[T]:
+    """One page of an append-only, oldest-first log (audit trail, download history), where `read(n)` gives its first
+    n entries. A cursor is a position: stable, since the log only grows at its end. A page reads the entries before
+    it too (the stores seek logs by artifact, not by position), which a log of thousands of entries can afford."""
+    if first < 1 or first > max_page_size:
+        raise InvalidInput(f"page size must be between 1 and {max_page_size}")
+    position = decode_cursor(after)
+    if position is not None and not (position.isascii() and position.isdigit() and len(position) <= _POSITION_DIGITS):
+        raise InvalidInput("invalid cursor: pass back the cursor a previous response gave")
+    start = 0 if position is None else int(position) + 1
+    entries = read(start + first + 1)[start:]
+    edges = [Edge(entry, encode_cursor(f"{start + n:0{_POSITION_DIGITS}d}")) for n, entry in enumerate(entries[:first])]
+    return Connection(edges, len(entries) > first)

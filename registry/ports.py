@@ -66,8 +66,8 @@ class ArtifactStore(Protocol):
         """Stream (sort key, id, name, readme) of every record in batches, never loading all at once."""
 
     def delete_artifact(self, artifact_id: str) -> None:
-        """Remove the record, its rating, its monitor and its parent links. A missing id is not an error
-        (idempotent)."""
+        """Remove the record, its rating, its monitor, its search counter and its parent links. A missing id is not
+        an error (idempotent)."""
 
     def count_artifacts(self) -> int:
         """Every record, PENDING ones included (a scan on DynamoDB: tests and operators only)."""
@@ -170,13 +170,30 @@ class SettingStore(Protocol):
     def put_setting(self, name: str, value: dict[str, Any]) -> None: ...
 
 
+class SearchStats(Protocol):
+    """How often each artifact appeared in search results: a popularity signal of the package-confusion audit.
+
+    - `count_appearances` adds one to the counter of each distinct id it is given, in one batched write per call
+      (a search request counts its whole page at once): SQLite one transaction of upserts; DynamoDB one
+      TransactWriteItems of ADD updates per 100 ids (its limit), retried on transaction conflicts.
+    - Increments are atomic: concurrent calls never lose a count. A call is all-or-nothing on SQLite, and for each
+      group of 100 ids on DynamoDB.
+    - `search_appearances` reads counters, batched, read-your-write; ids never counted are left out.
+    - Counters go with their artifact (`ArtifactStore.delete_artifact`) and with `reset`.
+    """
+
+    def count_appearances(self, artifact_ids: Iterable[str]) -> None: ...
+
+    def search_appearances(self, artifact_ids: Iterable[str]) -> dict[str, int]: ...
+
+
 class MetadataStore(ArtifactStore, RatingStore, ClaimStore, UserStore, UploadStore, AuditStore, MonitorStore,
-                    DownloadLog, SettingStore, Protocol):
+                    DownloadLog, SettingStore, SearchStats, Protocol):
     """Everything an adapter implements, plus the whole-store operations."""
 
     def reset(self) -> None:
         """Delete everything: artifacts, ratings, claims, users, tokens, uploads, audit, monitors, downloads,
-        settings."""
+        settings, search counters."""
 
     def ping(self) -> None:
         """Raise if the store can't be reached (health)."""

@@ -63,8 +63,13 @@ class Settings(BaseSettings):
     monitor_timeout_seconds: float = 10.0
     monitor_memory_mb: int = 128
     monitor_max_output_bytes: int = 64 * 1024
-    monitor_max_program_bytes: int = 256 * 1024
+    # Well under max_request_body_bytes, so a program at the cap still fits in a request (JSON-escaped) and an
+    # oversized one is refused with TOO_LARGE naming this cap rather than by the body cap.
+    monitor_max_program_bytes: int = 64 * 1024
     monitor_allowed_hosts: list[str] = Field(default_factory=list)
+    # Monitors running at once (each is a Node process of up to monitor_memory_mb of heap): more downloads of
+    # sensitive models wait for a slot, so a burst of them cannot exhaust the machine's memory.
+    monitor_max_concurrent: int = Field(default=4, ge=1)
 
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30

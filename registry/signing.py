@@ -1,14 +1,18 @@
-"""Signed download links for stores that cannot presign: an HMAC-SHA256 over artifact id, part and expiry.
+"""Signed download links for stores that cannot presign: an HMAC-SHA256 over artifact id, part, downloader and
+expiry.
 
-Like an S3 presigned GET, a link carries its own authorisation (`expires` and `signature` query parameters), so it
-can be handed to a browser, curl or a download manager without the `X-Authorization` header, and it dies on its
-own. Whoever holds a live link can download that one part of that one artifact until it expires: the door hands
-links only to callers allowed to download, and the TTL (`Settings.presign_ttl_seconds`) keeps the window short.
+Like an S3 presigned GET, a link carries its own authorisation (`user`, `expires` and `signature` query
+parameters), so it can be handed to a browser, curl or a download manager without the `X-Authorization` header,
+and it dies on its own. Whoever holds a live link can download that one part of that one artifact until it
+expires, as the user it was made for: the delivery runs that user's monitor check, history record and audit
+entry, and refuses the link if the user is gone, lost the download permission or changed their password since.
+The TTL (`Settings.presign_ttl_seconds`) keeps the window short.
 
-The signed message is the JSON array `["download-v1", artifact_id, part, expires]`: JSON quoting keeps the fields
-unambiguous whatever characters an id holds, and the version tag keeps these signatures from ever verifying as
-signatures of another kind of message made with the same key. Verification recomputes the HMAC and compares in
-constant time (`hmac.compare_digest`) before it looks at the expiry, so a tampered link learns nothing.
+The signed message is the JSON array `["download-v2", artifact_id, part, username, expires]`: JSON quoting keeps
+the fields unambiguous whatever characters they hold, and the version tag keeps these signatures from ever
+verifying as signatures of another kind of message (or of v1 links, which named no user) made with the same key.
+Verification recomputes the HMAC and compares in constant time (`hmac.compare_digest`) before it looks at the
+expiry, so a tampered link learns nothing.
 
 The key (`signing_key`): `Settings.download_signing_key` when set (required in production with the embedded
 store); otherwise a random key generated once per data directory and kept in a 0600 file there, so links survive
@@ -36,7 +40,7 @@ from registry.settings import Settings
 
 KEY_FILE = "download-signing.key"
 MIN_KEY_BYTES = 32
-_MESSAGE_TAG = "download-v1"
+_MESSAGE_TAG = "download-v2"
 _SIGNATURE_CHARS = 43  # base64url of a 32-byte HMAC-SHA256, unpadded
 _MAX_EXPIRES_DIGITS = 12  # epoch seconds for the next ~30000 years; longer is junk, not a timestamp
 
@@ -47,13 +51,15 @@ class SignedLink:
 
     artifact_id: str
     part: str
+    username: str
     expires: int  # Unix seconds
     signature: str
 
     def query(self) -> str:
-        """`part=…&expires=…&signature=…`, with `part` left out for the whole package (as `download_url` does)."""
+        """`part=…&user=…&expires=…&signature=…`, with `part` left out for the whole package (as `download_url`
+        does)."""
         fields = {} if self.part == "full" else {"part": self.part}
-        return urlencode({**fields, "expires": str(self.expires), "signature": self.signature})
+        return urlencode({**fields, "user": self.username, "expires": str(self.expires), "signature": self.signature})
 
 
 class LinkSigner:
@@ -68,25 +74,32 @@ class LinkSigner:
         self._ttl = ttl_seconds
         self._clock = clock
 
-    def sign(self, artifact_id: str, part: str) -> SignedLink:
-        """A link for `part` of `artifact_id`, valid for the configured TTL from now."""
-        expires = int(self._clock()) + self._ttl
-        return SignedLink(artifact_id, part, expires, self._signature(artifact_id, part, expires))
+    @property
+    def ttl_seconds(self) -> int:
+        return self._ttl
 
-    def verify(self, artifact_id: str, part: str, expires: str | int | None, signature: str | None) -> None:
-        """Return if the link is genuine and live; raise LinkInvalid (403) if it was altered, made with another key
-        or is missing a field, LinkExpired (403) if it is genuine but past its expiry."""
-        if expires is None or signature is None:
+    def sign(self, artifact_id: str, part: str, username: str) -> SignedLink:
+        """A link for `username` to download `part` of `artifact_id`, valid for the configured TTL from now."""
+        expires = int(self._clock()) + self._ttl
+        return SignedLink(artifact_id, part, username, expires, self._signature(artifact_id, part, username, expires))
+
+    def verify(self, artifact_id: str, part: str, username: str | None, expires: str | int | None,
+               signature: str | None) -> int:
+        """The link's expiry (Unix seconds) if it is genuine and live; raise LinkInvalid (403) if it was altered,
+        made with another key or is missing a field, LinkExpired (403) if it is genuine but past its expiry."""
+        if username is None or expires is None or signature is None:
             raise LinkInvalid("this download link is not signed: request a new link")
         when = _expiry(expires)
-        expected = self._signature(artifact_id, part, when)
+        expected = self._signature(artifact_id, part, username, when)
         if len(signature) != _SIGNATURE_CHARS or not hmac.compare_digest(expected.encode(), signature.encode()):
             raise LinkInvalid("this download link's signature does not match: it was altered or is not ours")
         if when <= self._clock():
             raise LinkExpired("this download link has expired: request a new one")
+        return when
 
-    def _signature(self, artifact_id: str, part: str, expires: int) -> str:
-        message = json.dumps([_MESSAGE_TAG, artifact_id, part, expires], separators=(",", ":"), ensure_ascii=True)
+    def _signature(self, artifact_id: str, part: str, username: str, expires: int) -> str:
+        message = json.dumps([_MESSAGE_TAG, artifact_id, part, username, expires], separators=(",", ":"),
+                             ensure_ascii=True)
         digest = hmac.new(self._key, message.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -94,6 +107,15 @@ class LinkSigner:
 def signer_for(settings: Settings) -> LinkSigner:
     """The signer this deployment uses: its key (see `signing_key`) and `presign_ttl_seconds`."""
     return LinkSigner(signing_key(settings), settings.presign_ttl_seconds)
+
+
+def deployment_signer(settings: Settings) -> LinkSigner | None:
+    """The embedded store's signer; None on AWS unless a key is configured. S3 presigns its own links, and a Lambda
+    has no data directory to keep a generated key in: there, download links are S3's presigned URLs (GraphQL) or
+    this server's URL used with the token header (the REST envelope's `download_url`)."""
+    if settings.backend == "local" or settings.download_signing_key is not None:
+        return signer_for(settings)
+    return None
 
 
 def signing_key(settings: Settings) -> bytes:

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from registry.errors import InvalidInput, NotFound
 from registry.model import Artifact, ArtifactType, AuditEntry, User
 from registry.paging import Connection
-from registry.query import NameQuery, QueryPage
+from registry.query import WILDCARD, NameQuery, QueryPage
 from registry.rating import Links
 from resolvers.scope import RequestScope, as_caller
 
 T = TypeVar("T")
+S = TypeVar("S", list[Artifact], Connection[Artifact], QueryPage)
 Types = Sequence[ArtifactType] | None
 
 
@@ -45,13 +46,29 @@ async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType
     return await as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
 
 
+def searched(scope: RequestScope, search: Callable[..., S]) -> Callable[..., S]:
+    """`search`, counting each artifact it answers with as one appearance in search results (the popularity
+    signal of the package-confusion audit), in the same thread hop."""
+    def run(actor: User, *args: Any) -> S:
+        found = search(actor, *args)
+        if isinstance(found, Connection):
+            scope.registry.popularity.seen(edge.node for edge in found.edges)
+        elif isinstance(found, QueryPage):
+            scope.registry.popularity.seen(found.artifacts)
+        else:
+            scope.registry.popularity.seen(found)
+        return found
+
+    return run
+
+
 async def by_name(scope: RequestScope, name: str, types: Types = None) -> list[Artifact]:
-    return await as_caller(scope, scope.registry.artifacts.by_name, name, types)
+    return await as_caller(scope, searched(scope, scope.registry.artifacts.by_name), name, types)
 
 
 async def by_name_page(scope: RequestScope, name: str, types: Types, first: int,
                        after: str | None) -> Connection[Artifact]:
-    return await as_caller(scope, scope.registry.artifacts.by_name_page, name, types, first, after)
+    return await as_caller(scope, searched(scope, scope.registry.artifacts.by_name_page), name, types, first, after)
 
 
 async def enumerate_page(scope: RequestScope, types: Types, first: int, after: str | None) -> Connection[Artifact]:
@@ -59,39 +76,58 @@ async def enumerate_page(scope: RequestScope, types: Types, first: int, after: s
 
 
 async def search_regex(scope: RequestScope, pattern: str, types: Types = None) -> list[Artifact]:
-    return await as_caller(scope, scope.registry.artifacts.search_regex, pattern, types)
+    return await as_caller(scope, searched(scope, scope.registry.artifacts.search_regex), pattern, types)
 
 
 async def search_regex_page(scope: RequestScope, pattern: str, types: Types, first: int,
                             after: str | None) -> Connection[Artifact]:
-    return await as_caller(scope, scope.registry.artifacts.search_regex_page, pattern, types, first, after)
+    return await as_caller(scope, searched(scope, scope.registry.artifacts.search_regex_page), pattern, types, first,
+                           after)
 
 
 async def search_version_page(scope: RequestScope, query: str, name: str | None, types: Types, first: int,
                               after: str | None) -> Connection[Artifact]:
-    return await as_caller(scope, scope.registry.artifacts.search_version, query, name, types, first, after)
+    return await as_caller(scope, searched(scope, scope.registry.artifacts.search_version), query, name, types,
+                           first, after)
 
 
 async def find(scope: RequestScope, queries: list[NameQuery], offset: str | None) -> QueryPage:
-    """The union of name queries ("*": every artifact), one offset-token page (the REST door's list)."""
-    return await as_caller(scope, scope.registry.queries.find, queries, offset)
+    """The union of name queries ("*": every artifact), one offset-token page (the REST door's list). A request
+    with a "*" query is a listing and counts no search appearances; one of names only is a search."""
+    lookup = scope.registry.queries.find
+    listing = any(query.name == WILDCARD for query in queries)
+    return await as_caller(scope, lookup if listing else searched(scope, lookup), queries, offset)
 
 
 async def audit_trail(scope: RequestScope, artifact_id: str,
                       artifact_type: ArtifactType | None = None) -> list[AuditEntry]:
-    return await on_typed(scope, artifact_type, artifact_id,
-                          lambda actor: scope.registry.artifacts.audit_trail(actor, artifact_id))
+    """The trail, also of a deleted artifact for admins (registry/audit.py)."""
+    return await as_caller(scope, scope.registry.audit.trail, artifact_id, artifact_type)
 
 
 async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, name: str | None,
                  links: Links) -> Artifact:
-    return await as_caller(scope, scope.registry.artifacts.ingest, artifact_type, url, name, links)
+    """Ingest by URL; a refusal by the rating gate is audited as a refused ingest."""
+    registry = scope.registry
+
+    def run(actor: User) -> Artifact:
+        with registry.audit.refusals_audited(actor, artifact_type, name or url):
+            return registry.artifacts.ingest(actor, artifact_type, url, name, links)
+
+    return await as_caller(scope, run)
 
 
 async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None, links: Links | None,
                  artifact_type: ArtifactType | None = None) -> Artifact:
-    return await on_typed(scope, artifact_type, artifact_id,
-                          lambda actor: scope.registry.artifacts.update(actor, artifact_id, url, name, links))
+    """Re-ingest from a new source; a refusal by the rating gate is audited on the artifact's trail."""
+    registry = scope.registry
+
+    def run(actor: User) -> Artifact:
+        current = checked_type(scope, actor, artifact_id, artifact_type)
+        with registry.audit.refusals_audited(actor, current.type, current.name, current):
+            return registry.artifacts.update(actor, artifact_id, url, name, links)
+
+    return await as_caller(scope, run)
 
 
 async def delete(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:

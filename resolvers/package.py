@@ -1,10 +1,11 @@
-"""Company packages: upload tickets, the upload body, finalize, downloads."""
+"""Company packages: upload tickets, the upload body, finalize, and a download's two steps (registry/download.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registry.model import Artifact
-from registry.package import Download, UploadTicket
+from registry.download import Delivery, DownloadLink
+from registry.model import Artifact, ArtifactType, User
+from registry.package import UploadTicket
 from resolvers.scope import RequestScope, as_caller, call
 from scoring.parts import PackagePart
 
@@ -20,8 +21,34 @@ async def receive_upload(scope: RequestScope, upload_id: str, chunks: Iterator[b
 
 
 async def finalize_upload(scope: RequestScope, upload_id: str, sha256: str) -> Artifact:
-    return await as_caller(scope, scope.registry.packages.finalize_upload, upload_id, sha256)
+    """Register the uploaded package; a refusal (unsafe content, the rating gate) is audited as a refused ingest."""
+    registry = scope.registry
+
+    def run(actor: User) -> Artifact:
+        name = registry.packages.upload_name(upload_id) or f"upload {upload_id}"
+        with registry.audit.refusals_audited(actor, ArtifactType.MODEL, name):
+            return registry.packages.finalize_upload(actor, upload_id, sha256)
+
+    return await as_caller(scope, run)
 
 
-async def request_download(scope: RequestScope, artifact_id: str, part: PackagePart) -> Download:
-    return await as_caller(scope, scope.registry.packages.download, artifact_id, part)
+async def request_download(scope: RequestScope, artifact_id: str, part: PackagePart) -> DownloadLink:
+    """The link step: a signed link to this server, or (on AWS) the admitted download's presigned URL."""
+    return await as_caller(scope, scope.registry.downloads.link, artifact_id, part, scope.base_url)
+
+
+async def deliver(scope: RequestScope, artifact_id: str, part: PackagePart) -> Delivery:
+    """The delivery step for a caller with the token header."""
+    return await as_caller(scope, scope.registry.downloads.deliver, artifact_id, part)
+
+
+async def deliver_signed(scope: RequestScope, artifact_id: str, part: PackagePart, username: str | None,
+                         expires: str | None, signature: str | None) -> Delivery:
+    """The delivery step for a signed link: the link, not a token, says who downloads."""
+    return await call(scope.registry.downloads.deliver_signed, artifact_id, part, username, expires, signature)
+
+
+def envelope_url(scope: RequestScope, artifact: Artifact) -> str:
+    """The REST envelope's `download_url` for an artifact a use case just read for this caller: no thread hop, since
+    the caller is already resolved and signing is one HMAC."""
+    return scope.registry.downloads.url_for(scope.caller.get(), artifact, scope.base_url)

@@ -38,6 +38,11 @@ class Caller:
             return self._user
 
     @property
+    def presented(self) -> bool:
+        """Whether the request carries a token at all (checked or not)."""
+        return self._authorization is not None
+
+    @property
     def username(self) -> str | None:
         """Who the caller turned out to be, if the request authenticated at all (for the log line)."""
         return self._user.username if self._user is not None else None

@@ -23,3 +23,10 @@ async def register(scope: RequestScope, username: str, password: str, permission
 
 async def delete(scope: RequestScope, username: str) -> None:
     await as_caller(scope, scope.registry.users.delete, username)
+
+
+async def change_password(scope: RequestScope, username: str | None, new_password: str,
+                          current_password: str | None) -> User:
+    """`username`'s password (the caller's own when None): one's own with the current one, anyone's as an admin."""
+    return await as_caller(scope, lambda actor: scope.registry.users.change_password(
+        actor, username or actor.username, new_password, current_password))

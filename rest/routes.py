@@ -7,7 +7,12 @@ status rest.errors gives them for the operation.
 
 Decisions the spec leaves open:
 - `download_url` is always this server's GET /download/{id} (app/transfer.py), for uploaded packages and
-  for artifacts ingested by URL alike: what it serves is PackageService.download's business, not the door's.
+  for artifacts ingested by URL alike: what it serves is the download service's business, not the door's. On the
+  embedded store it is signed for the caller (short-lived, usable without a header; the download is recorded when
+  it is fetched); on AWS it is the plain URL, used with the token header (it redirects to S3).
+- The audit list shows the spec's five actions only; the registry's others (DELETE, DOWNLOAD_REFUSED,
+  INGEST_REFUSED, SENSITIVE_CHANGED, MONITOR_CHANGED) are in GraphQL's `auditTrail`. A deleted artifact's trail
+  stays readable by admins.
 - POST /artifacts pages with an opaque offset token (see registry.query); the `offset` response header is the
   next page's token and is absent on the last page.  A plain number is accepted as "skip that many".
 - PUT /artifacts/{type}/{id}: `metadata.id`, `metadata.type` and `metadata.name` must match the artifact (else
@@ -18,7 +23,7 @@ Decisions the spec leaves open:
 """
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -27,13 +32,13 @@ from registry.errors import InvalidInput, NotFound
 from registry.health import ComponentStatus, HealthReport, TimelineBucket
 from registry.lineage import LineageGraph
 from registry.model import Artifact as DomainArtifact
-from registry.model import ArtifactType, AuditEntry
-from registry.package import download_url
+from registry.model import SPEC_AUDIT_ACTIONS, ArtifactType, AuditEntry
 from registry.query import NameQuery
 from registry.rating import Links
 from resolvers import artifact as artifacts
 from resolvers import health
 from resolvers import lineage as lineages
+from resolvers import package as packages
 from resolvers import rating as ratings
 from resolvers import user as users
 from resolvers.scope import RequestScope, scope_from_state
@@ -41,9 +46,9 @@ from rest.errors import AUTHENTICATE, CREATE
 from rest.rating import model_rating
 from rest.models import (ARTIFACT_ID_PATTERN, Artifact, ArtifactAuditEntry, ArtifactCostEntry, ArtifactData,
                          ArtifactDataRequest, ArtifactLineageEdge, ArtifactLineageGraph, ArtifactLineageNode,
-                         ArtifactMetadata, ArtifactQuery, ArtifactRegEx, ArtifactUpdate, AuthenticationRequest,
-                         HealthComponentCollection, HealthComponentDetail, HealthIssue, HealthStatus,
-                         HealthTimelineEntry, ModelRating, SimpleLicenseCheckRequest, Track, Tracks, User)
+                         ArtifactMetadata, ArtifactQuery, ArtifactRegEx, ArtifactUpdate, AuditAction,
+                         AuthenticationRequest, HealthComponentCollection, HealthComponentDetail, HealthIssue,
+                         HealthStatus, HealthTimelineEntry, ModelRating, SimpleLicenseCheckRequest, Track, Tracks, User)
 
 # The extended tracks this registry delivers (the spec's enum strings).
 DELIVERED_TRACKS: list[Track] = ["Access control track"]
@@ -65,16 +70,17 @@ def metadata_of(artifact: DomainArtifact) -> ArtifactMetadata:
 
 
 def envelope(artifact: DomainArtifact, scope: RequestScope) -> Artifact:
-    link = download_url(scope.base_url, artifact.id)
+    link = packages.envelope_url(scope, artifact)
     return Artifact(metadata=metadata_of(artifact), data=ArtifactData(url=artifact.source_url or link,
                                                                       download_url=link))
 
 
-def audit_entry(entry: AuditEntry) -> ArtifactAuditEntry:
-    return ArtifactAuditEntry(user=User(name=entry.username, is_admin=entry.is_admin), date=entry.at,
-                              artifact=ArtifactMetadata(name=entry.artifact_name, id=entry.artifact_id,
-                                                        type=entry.artifact_type),
-                              action=entry.action.value)
+def audit_entries(entries: list[AuditEntry]) -> list[ArtifactAuditEntry]:
+    """The entries the spec's ArtifactAuditEntry can express (its five actions)."""
+    return [ArtifactAuditEntry(user=User(name=e.username, is_admin=e.is_admin), date=e.at,
+                               artifact=ArtifactMetadata(name=e.artifact_name, id=e.artifact_id, type=e.artifact_type),
+                               action=cast(AuditAction, e.action.value))
+            for e in entries if e.action in SPEC_AUDIT_ACTIONS]
 
 
 def lineage_graph(graph: LineageGraph) -> ArtifactLineageGraph:
@@ -238,4 +244,4 @@ async def license_check(scope: Scope, id: ArtifactId, body: SimpleLicenseCheckRe
 
 @router.get("/artifact/{artifact_type}/{id}/audit", operation_id="ArtifactAuditGet")
 async def audit(scope: Scope, artifact_type: ArtifactType, id: ArtifactId) -> list[ArtifactAuditEntry]:
-    return [audit_entry(e) for e in await artifacts.audit_trail(scope, id, artifact_type)]
+    return audit_entries(await artifacts.audit_trail(scope, id, artifact_type))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -24,6 +24,7 @@ from scoring.parts import PackagePart as DomainPackagePart
 if TYPE_CHECKING:
     from schema.lineage import LineageGraph
     from schema.rating import Rating
+    from schema.security import Monitor
 
 ArtifactType = strawberry.enum(model.ArtifactType, name="ArtifactType", description="Artifact category.")
 Permission = strawberry.enum(model.Permission, name="Permission")
@@ -33,6 +34,11 @@ LineageDirection = strawberry.enum(LineageWalk, name="LineageDirection",
 PackagePart = strawberry.enum(DomainPackagePart, name="PackagePart",
                               description="FULL: every file; WEIGHTS: weight files; CARD: the card, configs and "
                                           "tokenizer files.")
+ContentVerdict = strawberry.enum(model.ContentVerdict, name="ContentVerdict",
+                                 description="CLEAN: no finding; SUSPICIOUS: accepted, findings shown; UNSAFE: "
+                                             "refused (never stored, shown only on a hub model refused at its first "
+                                             "download).")
+FindingSeverity = strawberry.enum(model.FindingSeverity, name="FindingSeverity")
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode",
                             description="Stable codes of expected failures: switch on these, show `message`.")
 for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
@@ -44,6 +50,31 @@ class FileEntry:
     path: str
     size: float = strawberry.field(description="Bytes (a Float: files can exceed 2^31 bytes).")
     sha256: str | None
+
+
+@strawberry.type
+class ContentFinding:
+    file: str
+    global_name: str | None = strawberry.field(description='The "module.name" a pickle in `file` imports on load.')
+    severity: FindingSeverity  # type: ignore[valid-type]
+    detail: str | None
+
+
+@strawberry.type(description="The malicious-content scan of the artifact's files (pickles are disassembled, never "
+                             "loaded).")
+class ContentScan:
+    verdict: ContentVerdict  # type: ignore[valid-type]
+    scanned_files: list[str]
+    findings: list[ContentFinding]
+    scanner: str
+    scanned_at: datetime
+
+    @classmethod
+    def from_domain(cls, scan: model.ContentScan) -> "ContentScan":
+        return cls(verdict=scan.verdict, scanned_files=list(scan.scanned_files), scanner=scan.scanner,
+                   scanned_at=scan.scanned_at,
+                   findings=[ContentFinding(file=f.file, global_name=f.global_name, severity=f.severity,
+                                            detail=f.detail) for f in scan.findings])
 
 
 @strawberry.type(name="Artifact")
@@ -59,6 +90,9 @@ class ArtifactNode(relay.Node):
     created_at: datetime
     updated_at: datetime
     created_by: str
+    sensitive: bool = strawberry.field(description="A sensitive model's downloads run its monitor program first.")
+    content_scan: ContentScan | None = strawberry.field(
+        description="What the scan of its files found; null until they are stored (a hub model's first download).")
 
     @strawberry.field(description="The registry's id, matching ^[a-zA-Z0-9-]+$ (the REST API's artifact id).")
     def artifact_id(self) -> str:
@@ -85,12 +119,25 @@ class ArtifactNode(relay.Node):
 
         return LineageGraph.from_domain(await lineages.graph(info.context.scope, self.key, depth, direction))
 
+    @strawberry.field(description="A model's monitor program, run before each download while it is sensitive "
+                                  "(null: none attached, or not a model). Readable with the upload permission.")
+    async def monitor(self, info: Info) -> Annotated["Monitor", strawberry.lazy("schema.security")] | None:
+        from resolvers import security
+        from schema.security import Monitor
+
+        if self.type is not model.ArtifactType.MODEL:
+            return None
+        found = await security.monitor(info.context.scope, self.key)
+        return None if found is None else Monitor.from_domain(found)
+
     @classmethod
     def from_domain(cls, a: model.Artifact) -> "ArtifactNode":
+        scan = model.ContentScan.of(a)
         return cls(key=a.id, type=a.type, name=a.name, source_url=a.source_url, version=a.version,
                    readme=a.readme, files=[FileEntry(path=f.path, size=f.size, sha256=f.sha256) for f in a.files],
                    size_bytes=a.size_bytes, created_at=a.created_at, updated_at=a.updated_at,
-                   created_by=a.created_by)
+                   created_by=a.created_by, sensitive=a.sensitive,
+                   content_scan=None if scan is None else ContentScan.from_domain(scan))
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
@@ -113,9 +160,15 @@ class ArtifactConnection:
     @classmethod
     def from_domain(cls, page: Connection[model.Artifact], after: str | None) -> "ArtifactConnection":
         edges = [ArtifactEdge(node=ArtifactNode.from_domain(e.node), cursor=e.cursor) for e in page.edges]
-        return cls(edges=edges, page_info=relay.PageInfo(
-            has_next_page=page.has_next_page, has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
+        return cls(edges=edges, page_info=page_info(page, after))
+
+
+def page_info(page: Connection[Any], after: str | None) -> relay.PageInfo:
+    """Relay's PageInfo of a domain page (`after`: the cursor the page was asked for)."""
+    edges = page.edges
+    return relay.PageInfo(has_next_page=page.has_next_page, has_previous_page=after is not None,
+                          start_cursor=edges[0].cursor if edges else None,
+                          end_cursor=edges[-1].cursor if edges else None)
 
 
 @strawberry.type
@@ -140,11 +193,13 @@ class AuditEntry:
     is_admin: bool
     action: AuditAction  # type: ignore[valid-type]
     at: datetime
+    detail: str | None = strawberry.field(description="Why: a refusal's reason, the new sensitivity, the monitor's "
+                                                      "sha256.")
 
     @classmethod
     def from_domain(cls, e: model.AuditEntry) -> "AuditEntry":
         return cls(artifact_id=e.artifact_id, artifact_type=e.artifact_type, artifact_name=e.artifact_name,
-                   username=e.username, is_admin=e.is_admin, action=e.action, at=e.at)
+                   username=e.username, is_admin=e.is_admin, action=e.action, at=e.at, detail=e.detail)
 
 
 @strawberry.type

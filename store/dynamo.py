@@ -11,6 +11,7 @@ Items (pk / sk):
 - upload      `UP#<id>` / `UP`
 - audit       `AU#<artifact id>` / `<at>#<random>`  oldest first by sort key
 - monitor     `A#<id>` / `M`            in the artifact's partition: deleted with it
+- searches    `A#<id>` / `S`            `appearances` counter (ADD in transactions); deleted with the artifact
 - download    `DL#<artifact id>` / `<at>#<random>`  oldest first by sort key, kept after the artifact
 - setting     `S#<name>` / `S`          registry-wide settings (the gate policy)
 
@@ -50,6 +51,8 @@ Item = dict[str, dict[str, Any]]
 _HEAD = "A"
 _RATING = "R"
 _MONITOR = "M"
+_SEARCHES = "S"
+_TRANSACT_ITEMS = 100  # TransactWriteItems' limit
 _INLINE_BYTES = 300_000
 _CHUNK_BYTES = 300_000
 _BATCH_GET = 100
@@ -344,6 +347,29 @@ class DynamoMetadataStore:
         self._db.put_item(TableName=self.table, Item={"pk": _s(f"S#{name}"), "sk": _s("S"),
                                                       "body": _s(json.dumps(value))})
 
+    # search counters -------------------------------------------------------------------------------------------
+    def count_appearances(self, artifact_ids: Iterable[str]) -> None:
+        """DynamoDB has no batched update but a transaction: one TransactWriteItems of ADD updates per 100 ids.
+        ADD is atomic per item; a transaction that conflicts with a concurrent one on the same counter is cancelled
+        as a whole and retried, so no count is lost or doubled."""
+        ids = sorted(set(artifact_ids))
+        for start in range(0, len(ids), _TRANSACT_ITEMS):
+            updates = [{"Update": {"TableName": self.table, "Key": _searches_key(i),
+                                   "UpdateExpression": "ADD appearances :one",
+                                   "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+                       for i in ids[start:start + _TRANSACT_ITEMS]]
+            self._transact(updates)
+
+    def search_appearances(self, artifact_ids: Iterable[str]) -> dict[str, int]:
+        ids = list(dict.fromkeys(artifact_ids))
+        found: dict[str, int] = {}
+        for start in range(0, len(ids), _BATCH_GET):
+            request = {self.table: {"Keys": [_searches_key(i) for i in ids[start:start + _BATCH_GET]],
+                                    "ConsistentRead": True}}
+            for item in self._batch_get(request):
+                found[item["pk"]["S"][2:]] = int(item["appearances"]["N"])
+        return found
+
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:
         keys = [item for page in self._db.get_paginator("scan").paginate(
@@ -441,6 +467,17 @@ class DynamoMetadataStore:
             _back_off(attempt)
         raise RuntimeError("DynamoDB kept keys unprocessed; try again later")
 
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        for attempt in range(_RETRIES):
+            try:
+                self._db.transact_write_items(TransactItems=items)
+                return
+            except ClientError as error:
+                if _code(error) not in ("TransactionCanceledException", "TransactionConflictException"):
+                    raise
+            _back_off(attempt)
+        raise RuntimeError("DynamoDB kept cancelling the transaction; try again later")
+
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), _BATCH_WRITE):
             pending: dict[str, Any] = {self.table: requests[start:start + _BATCH_WRITE]}
@@ -479,6 +516,10 @@ def _token_key(token_hash: str) -> Item:
 
 def _claim_key(key: str) -> Item:
     return {"pk": _s(f"C#{key}"), "sk": _s(_HEAD)}
+
+
+def _searches_key(artifact_id: str) -> Item:
+    return {"pk": _s(f"A#{artifact_id}"), "sk": _s(_SEARCHES)}
 
 
 def _upload_key(upload_id: str) -> Item:

@@ -48,9 +48,10 @@ CREATE TABLE IF NOT EXISTS downloads (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, artifact_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS downloads_artifact ON downloads (artifact_id, at, seq);
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_appearances (artifact_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
 """
 _TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit", "monitors",
-           "downloads", "settings")
+           "downloads", "settings", "search_appearances")
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
@@ -203,7 +204,8 @@ class SqliteMetadataStore:
     def delete_artifact(self, artifact_id: str) -> None:
         with self._transaction() as db:
             for table, column in (("artifacts", "id"), ("artifact_parents", "artifact_id"),
-                                  ("ratings", "artifact_id"), ("monitors", "artifact_id")):
+                                  ("ratings", "artifact_id"), ("monitors", "artifact_id"),
+                                  ("search_appearances", "artifact_id")):
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", (artifact_id,))
 
     def count_artifacts(self) -> int:
@@ -310,6 +312,24 @@ class SqliteMetadataStore:
 
     def put_setting(self, name: str, value: dict[str, Any]) -> None:
         self._db().execute("INSERT OR REPLACE INTO settings (name, body) VALUES (?, ?)", (name, json.dumps(value)))
+
+    # search counters -------------------------------------------------------------------------------------------
+    def count_appearances(self, artifact_ids: Iterable[str]) -> None:
+        """One transaction of upserts: `count + 1` is applied by SQLite under its write lock, so never lost."""
+        ids = sorted(set(artifact_ids))
+        if not ids:
+            return
+        with self._transaction() as db:
+            db.executemany("INSERT INTO search_appearances (artifact_id, count) VALUES (?, 1) "
+                           "ON CONFLICT (artifact_id) DO UPDATE SET count = count + 1", [(i,) for i in ids])
+
+    def search_appearances(self, artifact_ids: Iterable[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(artifact_ids))):
+            rows = self._db().execute(f"SELECT artifact_id, count FROM search_appearances WHERE artifact_id IN "
+                                      f"({_marks(chunk)})", chunk)
+            found.update((artifact_id, int(count)) for artifact_id, count in rows)
+        return found
 
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:

@@ -206,20 +206,53 @@ test("a refused upload is an error with a code", async () => {
   }
 });
 
-test("download links of this registry get the token; presigned ones never do", async () => {
+test("a download link is handed out as it is: signed, it needs no token", async () => {
+  const link = { url: `${BASE}/download/m1?part=weights&user=ada&expires=9&signature=s`, filename: "m1.zip",
+    sha256: "ab", size: 2, expiresAt: "2025-01-01T00:15:00Z" };
   const { registry, calls } = client({
-    RequestDownload: () => ({ data: { requestDownload: { download: { url: `${BASE}/download/m1?part=weights`,
-      filename: "m1.zip", sha256: "ab", size: 2 }, errors: [] } } }),
-    [`${BASE}/download/m1?part=weights`]: () => new Response("PK"),
-    "https://bucket.s3.test/m1.zip?X-Amz-Signature=s": () => new Response("PK"),
+    RequestDownload: () => ({ data: { requestDownload: { download: link, errors: [] } } }),
   });
   await registry.login("ada", "secret");
-  const link = await registry.requestDownload("m1", "WEIGHTS");
+  assert.deepEqual(await registry.requestDownload("m1", "WEIGHTS"), link);
   assert.deepEqual(calls[1].variables, { input: { artifactId: "m1", part: "WEIGHTS" } });
-  assert.equal(await (await registry.fetchDownload(link)).text(), "PK");
-  assert.equal(calls[2].headers["X-Authorization"], "bearer t1");
-  await registry.fetchDownload({ ...link, url: "https://bucket.s3.test/m1.zip?X-Amz-Signature=s" });
-  assert.equal(calls[3].headers?.["X-Authorization"], undefined);
+  assert.equal(calls.length, 2);  // the client never fetches the bytes itself
+});
+
+test("sensitive models: the flag, the monitor and the history go through their operations", async () => {
+  const monitor = { program: "process.exit(0)", sha256: "ff", updatedBy: "ada", updatedAt: "2025-01-01" };
+  const { registry, calls } = client({
+    SetSensitive: (v) => ({ data: { setSensitive: { artifact: { artifactId: v.input.artifactId,
+      sensitive: v.input.sensitive }, errors: [] } } }),
+    PutMonitor: () => ({ data: { putMonitor: { monitor, errors: [] } } }),
+    RemoveMonitor: () => ({ data: { removeMonitor: { deletedId: null, errors: [{ code: "NOT_FOUND",
+      message: "no monitor" }] } } }),
+    ArtifactMonitor: () => ({ data: { artifact: { artifactId: "m1", sensitive: true, monitor } } }),
+    DownloadHistory: () => ({ data: { downloadHistory: { edges: [{ node: { username: "bob", allowed: false },
+      cursor: "c1" }], pageInfo: { hasNextPage: true, endCursor: "c1" } } } }),
+  });
+  await registry.login("ada", "secret");
+  assert.deepEqual(await registry.setSensitive("m1", true), { artifactId: "m1", sensitive: true });
+  assert.deepEqual(await registry.putMonitor("m1", "process.exit(0)"), monitor);
+  assert.deepEqual(calls.at(-1).variables, { input: { artifactId: "m1", program: "process.exit(0)" } });
+  assert.equal((await registry.monitor("m1")).monitor.sha256, "ff");
+  await assert.rejects(registry.removeMonitor("m1"), { code: "NOT_FOUND" });
+  assert.deepEqual(await registry.downloadHistory("m1", { first: 1 }),
+    { nodes: [{ username: "bob", allowed: false }], hasNextPage: true, endCursor: "c1" });
+  assert.deepEqual(calls.at(-1).variables, { artifactId: "m1", first: 1, after: null });
+});
+
+test("changing one's own password signs in again with it; an admin changing another's does not", async () => {
+  const changed = (v) => ({ data: { changePassword: { user: { username: v.input.username ?? "ada" }, errors: [] } } });
+  const { registry, calls } = client({ ChangePassword: changed });
+  await registry.login("ada", "old-secret");
+  await registry.changePassword({ currentPassword: "old-secret", newPassword: "new-secret" });
+  assert.deepEqual(calls[1].variables, { input: { username: null, currentPassword: "old-secret",
+    newPassword: "new-secret" } });
+  assert.deepEqual(calls[2].variables, { input: { username: "ada", password: "new-secret" } });
+  assert.equal(registry.session.token, "t2");
+  await registry.changePassword({ username: "bob", newPassword: "for-bob" });
+  assert.deepEqual(calls.map((c) => c.operationName), ["Authenticate", "ChangePassword", "Authenticate",
+    "ChangePassword"]);
 });
 
 test("logout forgets the token and the credentials", async () => {

@@ -149,7 +149,7 @@ def test_upload_with_progress_then_download(page, registry, tmp_path):
         with page.expect_download() as download_info:
             page.get_by_role("button", name="Download").click()
         saved = download_info.value.path()
-        expect(page.get_by_text(re.compile("^Downloaded "))).to_be_visible()
+        expect(page.locator("p.status").filter(has_text=re.compile("^Download started: "))).to_be_visible()
         data = open(saved, "rb").read()
         assert data[:2] == b"PK", part
         if part == "FULL":
@@ -161,7 +161,7 @@ def test_admin_registers_users_and_reads_the_audit_trail(page, registry):
     nav(page, "Admin").click()
     expect(page.get_by_role("table", name="Users")).to_contain_text(DEFAULT_ADMIN_USERNAME)
     page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill("a-long-passphrase-42")
+    page.get_by_label("Password", exact=True).fill("a-long-passphrase-42")
     page.get_by_label("Download").check()
     page.get_by_role("button", name="Register the user").click()
     expect(page.get_by_role("table", name="Users")).to_contain_text("ada")

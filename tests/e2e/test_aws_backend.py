@@ -63,6 +63,14 @@ def test_ingest_search_upload_download_delete_on_aws(aws_gql, tmp_path):
     assert httpx.get(link["url"]).content == package
     tampered = link["url"].replace("X-Amz-Signature=", "X-Amz-Signature=0")
     assert httpx.get(tampered).status_code == 403
+    # The registry never sees these bytes: the link was the delivery, recorded and audited once.
+    history = gql('query($id: String!) { downloadHistory(artifactId: $id) { edges { node { allowed } } } }',
+                  id=artifact_id)["data"]["downloadHistory"]["edges"]
+    trail = gql('query($id: String!) { auditTrail(artifactId: $id) { action } }', id=artifact_id)
+    assert history == [{"node": {"allowed": True}}]
+    assert [e["action"] for e in trail["data"]["auditTrail"]].count("DOWNLOAD") == 1
+    envelope = gql.client.get(f"/artifacts/model/{artifact_id}", headers={"X-Authorization": f"bearer {gql.token}"})
+    assert envelope.json()["data"]["download_url"] == f"http://testserver/download/{artifact_id}"  # with the token
 
     keys = package_keys(registry.metadata.get_artifact(artifact_id))
     gql('mutation($id: String!) { deleteArtifact(input: {artifactId: $id}) { deletedId } }', id=artifact_id)

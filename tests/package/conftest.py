@@ -9,12 +9,17 @@ from typing import Any
 import pytest
 
 from registry.artifacts import ArtifactService
+from registry.audit import AuditService
 from registry.auth import UserService
+from registry.download import DownloadService
 from registry.health import HealthService
 from registry.model import Permission, Token, User
+from registry.monitor import MonitorRunner
 from registry.package import PackageService
-from registry.settings import Settings
+from registry.sensitive import SensitiveModels
 from registry.rating import POLICY_SETTING, RatingService
+from registry.settings import Settings
+from registry.signing import deployment_signer
 from registry.sourcing import SourceReader
 from scoring.errors import SourceUnavailable
 from scoring.rating import GATED_METRICS
@@ -52,6 +57,9 @@ class Services:
     artifacts: ArtifactService
     packages: PackageService
     health: HealthService
+    audit: AuditService
+    downloads: DownloadService
+    sensitive: SensitiveModels
 
     def token_for(self, user: User) -> str:
         """A bearer secret for `user`, stored the way UserService stores tokens (sha256 of the secret)."""
@@ -69,14 +77,20 @@ def small_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 def build_services(settings: Settings, metadata: Any, blobs: Any, hub: Any = None) -> Services:
+    """The services as registry/container.py wires them; links are signed unless the blob store presigns."""
     upstream: Any = Offline()
     metadata.put_setting(POLICY_SETTING, OPEN_GATE)
     rater = RatingService(upstream, upstream, metadata, metadata, timeout=5)
     artifacts = ArtifactService(settings, metadata, metadata, metadata, metadata, blobs,
                                 SourceReader(upstream, upstream), rater)
+    packages = PackageService(settings, metadata, metadata, blobs, artifacts, hub)
+    audit = AuditService(metadata, metadata, settings.max_page_size)
+    signer = None if getattr(blobs, "presign", False) else deployment_signer(settings)
+    downloads = DownloadService(settings, artifacts, metadata, packages, metadata, metadata, metadata, audit, blobs,
+                                MonitorRunner.from_settings(settings), signer)
     return Services(settings=settings, metadata=metadata, blobs=blobs, users=UserService(metadata, settings),
-                    artifacts=artifacts, packages=PackageService(settings, metadata, metadata, blobs, artifacts, hub),
-                    health=HealthService(stores={}))
+                    artifacts=artifacts, packages=packages, health=HealthService(stores={}), audit=audit,
+                    downloads=downloads, sensitive=SensitiveModels(settings, metadata, metadata, audit))
 
 
 @pytest.fixture(params=["memory", "local"])

@@ -3,7 +3,8 @@ play the S3 flavour (presigned URLs) the embedded adapters never produce."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from registry.errors import Conflict, NotFound, TooLarge
@@ -22,6 +23,7 @@ class MemoryMetadata:
         self.audit: list[AuditEntry] = []
         self.monitors: dict[str, Monitor] = {}
         self.downloads: list[DownloadRecord] = []
+        self.appearances: Counter[str] = Counter()
         self.settings: dict[str, dict[str, Any]] = {}
 
     def get_setting(self, name: str) -> dict[str, Any] | None:
@@ -53,6 +55,13 @@ class MemoryMetadata:
         self.artifacts.pop(artifact_id, None)
         self.ratings.pop(artifact_id, None)
         self.monitors.pop(artifact_id, None)
+        self.appearances.pop(artifact_id, None)
+
+    def count_appearances(self, artifact_ids: Iterable[str]) -> None:
+        self.appearances.update(set(artifact_ids))
+
+    def search_appearances(self, artifact_ids: Iterable[str]) -> dict[str, int]:
+        return {i: self.appearances[i] for i in artifact_ids if i in self.appearances}
 
     def put_monitor(self, monitor: Monitor) -> None:
         self.monitors[monitor.artifact_id] = monitor
@@ -104,6 +113,9 @@ class MemoryMetadata:
 
     def get_user(self, username: str) -> User | None:
         return self.users.get(username)
+
+    def delete_user(self, username: str) -> None:
+        self.users.pop(username, None)
 
     def put_token(self, token: Token) -> None:
         self.tokens[token.token_hash] = token

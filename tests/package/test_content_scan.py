@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from registry.errors import UnsafeContent
-from registry.model import Artifact, ArtifactType, ContentScan, ContentVerdict, FileEntry, FindingSeverity
+from registry.model import Artifact, ArtifactType, AuditAction, ContentScan, ContentVerdict, FileEntry, \
+    FindingSeverity
 from registry.ports import blob_key, staging_key
 from tests.package.conftest import UPLOADER, Services, build_services, small_settings
 from tests.package.fakes import MemoryBlobs, MemoryMetadata
@@ -183,7 +184,7 @@ def test_a_hub_model_with_malicious_pickles_is_refused_at_its_first_download(tmp
     path, data, imported = payloads(canary)[0]
     services, hub, artifact = mirror_services(tmp_path, {"README.md": b"# m", path: data})
     with pytest.raises(UnsafeContent, match=f"{path} imports {imported}"):
-        services.packages.download(UPLOADER, artifact.id)
+        services.downloads.deliver(UPLOADER, artifact.id)
     assert services.blobs.blobs == {}  # no package, no parts
     stored = services.metadata.get_artifact(artifact.id)
     assert stored.package_sha256 is None
@@ -191,18 +192,41 @@ def test_a_hub_model_with_malicious_pickles_is_refused_at_its_first_download(tmp
     assert scan is not None and scan.verdict is ContentVerdict.UNSAFE  # readers see why
     reads = len(hub.reads)
     with pytest.raises(UnsafeContent, match=imported):
-        services.packages.download(UPLOADER, artifact.id, "card")
+        services.downloads.deliver(UPLOADER, artifact.id, "card")
     assert len(hub.reads) == reads  # refused again without fetching the files again
+    records = services.metadata.list_downloads(artifact.id)  # both refusals are in the history and the audit
+    assert [(r.username, r.part, r.allowed) for r in records] == [
+        ("uploader", "full", False), ("uploader", "card", False)]
+    assert all(r.outcome.startswith("refused: unsafe content") and imported in r.outcome for r in records)
+    refusals = [e for e in services.metadata.list_audit(artifact.id) if e.action is AuditAction.DOWNLOAD_REFUSED]
+    assert len(refusals) == 2 and imported in (refusals[0].detail or "")
 
 
 def test_a_hub_model_with_suspicious_pickles_is_mirrored_with_its_findings(tmp_path):
     files = {"README.md": b"# m", "pytorch_model.bin": torch_zip(pickle.dumps(CustomHead(), protocol=2))}
     services, _, artifact = mirror_services(tmp_path, files)
-    services.packages.download(UPLOADER, artifact.id)
+    services.downloads.deliver(UPLOADER, artifact.id)
     stored = services.metadata.get_artifact(artifact.id)
     scan = ContentScan.of(stored)
     assert stored.package_sha256 and scan is not None and scan.verdict is ContentVerdict.SUSPICIOUS
     assert stored.metadata["sha"] == "c0ffee"  # the ingest metadata is kept beside the scan
+
+
+def test_a_mirror_keeps_what_changed_on_the_record_while_it_ran(tmp_path):
+    """Marking the model sensitive during its first (long) download must survive the mirror's write."""
+    files = {"README.md": b"# m", "model.safetensors": b"weights!"}
+    services, hub, artifact = mirror_services(tmp_path, files)
+    reads = hub.iter_file
+
+    def mark_sensitive_meanwhile(ref, path):
+        if not hub.reads:
+            services.sensitive.set_sensitive(UPLOADER, artifact.id, True)
+        yield from reads(ref, path)
+
+    hub.iter_file = mark_sensitive_meanwhile
+    services.downloads.deliver(UPLOADER, artifact.id)
+    stored = services.metadata.get_artifact(artifact.id)
+    assert stored.package_sha256 is not None and stored.sensitive is True
 
 
 def test_artifacts_never_scanned_have_no_scan():

@@ -40,8 +40,8 @@ def upload(services: Services, data: bytes, name: str = "tiny-model") -> Artifac
 
 
 def fetch(services: Services, artifact_id: str, part: str) -> bytes:
-    item = services.packages.download(UPLOADER, artifact_id, part)
-    return b"".join(services.packages.open_range(item.key))
+    item = services.downloads.deliver(UPLOADER, artifact_id, part)
+    return b"".join(services.packages.open_range(item.stored.key))
 
 
 def assert_upload_gone(services: Services, upload_id: str) -> None:
@@ -114,9 +114,11 @@ def test_upload_finalize_and_download(services, tmp_path):
 def test_download_describes_and_audits(services, tmp_path):
     data = zip_bytes(tmp_path, hf_files())
     artifact = upload(services, data, name="org/tiny model")
-    item = services.packages.download(UPLOADER, artifact.id)
-    assert (item.filename, item.sha256, item.size, item.url) == ("org_tiny_model.zip", sha(data), len(data), None)
-    part = services.packages.download(UPLOADER, artifact.id, "card")
+    item = services.downloads.deliver(UPLOADER, artifact.id)
+    stored = item.stored
+    assert (stored.filename, stored.sha256, stored.size, item.url) == ("org_tiny_model.zip", sha(data), len(data),
+                                                                       None)
+    part = services.downloads.deliver(UPLOADER, artifact.id, "card").stored
     assert part.filename == "org_tiny_model-card.zip" and part.sha256 == artifact.parts["card"]
     downloads = [e for e in services.metadata.list_audit(artifact.id) if e.action is AuditAction.DOWNLOAD]
     assert [e.username for e in downloads] == ["uploader", "uploader"]
@@ -124,9 +126,9 @@ def test_download_describes_and_audits(services, tmp_path):
 
 def test_ranges_of_a_stored_package(services, tmp_path):
     data = zip_bytes(tmp_path, hf_files())
-    item = services.packages.download(UPLOADER, upload(services, data).id)
-    assert b"".join(services.packages.open_range(item.key, 10, 19)) == data[10:20]
-    assert b"".join(services.packages.open_range(item.key, len(data) - 5)) == data[-5:]
+    item = services.downloads.deliver(UPLOADER, upload(services, data).id)
+    assert b"".join(services.packages.open_range(item.stored.key, 10, 19)) == data[10:20]
+    assert b"".join(services.packages.open_range(item.stored.key, len(data) - 5)) == data[-5:]
 
 
 def test_parts_are_deterministic_and_owned_by_their_package(services, tmp_path):
@@ -139,7 +141,7 @@ def test_parts_are_deterministic_and_owned_by_their_package(services, tmp_path):
 
 def test_presigned_download(s3_like, tmp_path):
     artifact = upload(s3_like, zip_bytes(tmp_path, hf_files()))
-    item = s3_like.packages.download(UPLOADER, artifact.id, "weights")
+    item = s3_like.downloads.deliver(UPLOADER, artifact.id, "weights")
     key = part_key(artifact.package_sha256, "weights")
     assert item.url == f"https://bucket.example/{key}?filename=tiny-model-weights.zip"
 
@@ -147,13 +149,13 @@ def test_presigned_download(s3_like, tmp_path):
 def test_download_refusals(services, tmp_path):
     artifact = upload(services, zip_bytes(tmp_path, {"README.md": b"# card only"}))
     with pytest.raises(NotFound, match="has no weights files"):
-        services.packages.download(UPLOADER, artifact.id, "weights")
+        services.downloads.deliver(UPLOADER, artifact.id, "weights")
     with pytest.raises(InvalidInput, match="part must be one of"):
-        services.packages.download(UPLOADER, artifact.id, "everything")
+        services.downloads.deliver(UPLOADER, artifact.id, "everything")
     with pytest.raises(PermissionDenied):
-        services.packages.download(READER, artifact.id)
+        services.downloads.deliver(READER, artifact.id)
     with pytest.raises(NotFound):
-        services.packages.download(UPLOADER, "no-such-artifact")
+        services.downloads.deliver(UPLOADER, "no-such-artifact")
 
 
 class StubHub:
@@ -184,11 +186,11 @@ def test_a_hub_artifact_is_mirrored_at_its_recorded_commit(tmp_path):
     base = build_services(small_settings(tmp_path), MemoryMetadata(), MemoryBlobs())
     services = build_services(base.settings, base.metadata, base.blobs, hub=hub)
     artifact = hub_artifact(services, files)
-    item = services.packages.download(UPLOADER, artifact.id, "weights")
-    with zipfile.ZipFile(io.BytesIO(b"".join(services.packages.open_range(item.key)))) as archive:
+    item = services.downloads.deliver(UPLOADER, artifact.id, "weights")
+    with zipfile.ZipFile(io.BytesIO(b"".join(services.packages.open_range(item.stored.key)))) as archive:
         assert archive.read("model.safetensors") == b"weights!"
     assert {revision for revision, _ in hub.reads} == {"c0ffee"}
-    services.packages.download(UPLOADER, artifact.id, "full")
+    services.downloads.deliver(UPLOADER, artifact.id, "full")
     assert len(hub.reads) == 3  # mirrored once
 
 
@@ -198,7 +200,7 @@ def test_a_mirror_whose_bytes_differ_from_the_manifest_is_refused(tmp_path):
                               hub=StubHub({"model.safetensors": b"tampered"}))
     artifact = hub_artifact(services, {"model.safetensors": b"weights!"})
     with pytest.raises(UpstreamError, match="does not match"):
-        services.packages.download(UPLOADER, artifact.id)
+        services.downloads.deliver(UPLOADER, artifact.id)
     assert services.metadata.get_artifact(artifact.id).package_sha256 is None
 
 
@@ -207,7 +209,7 @@ def test_ingested_artifacts_have_no_stored_package(services):
                         source_url="https://huggingface.co/google-bert/bert-base-uncased")
     services.artifacts.store_new(UPLOADER, ingested)
     with pytest.raises(NotFound, match="not stored in the registry: it was ingested from https://huggingface.co"):
-        services.packages.download(UPLOADER, "ingested-1")
+        services.downloads.deliver(UPLOADER, "ingested-1")
 
 
 def test_sha_mismatch_leaves_nothing(services, tmp_path):

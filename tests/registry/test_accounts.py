@@ -48,7 +48,7 @@ def test_users_change_their_own_password_with_the_current_one(users, alice):
 
 @pytest.mark.parametrize("current", [None, "", "wrong-password-entirely", OTHER_STRONG])
 def test_changing_ones_own_password_needs_the_current_one(users, alice, current):
-    with pytest.raises(AuthenticationFailed, match="current password is wrong"):
+    with pytest.raises(InvalidInput, match="current password is wrong"):
         users.change_password(alice, "alice", OTHER_STRONG, current_password=current)
     assert login(users, "alice", STRONG).username == "alice"  # unchanged
 
@@ -61,7 +61,7 @@ def test_admins_change_anyones_password_without_it(users, admin, alice):
 
 
 def test_admins_changing_their_own_password_give_the_current_one_too(users, admin):
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(InvalidInput, match="current password is wrong"):
         users.change_password(admin, DEFAULT_ADMIN_USERNAME, OTHER_STRONG)
     users.change_password(admin, DEFAULT_ADMIN_USERNAME, OTHER_STRONG, current_password=DEFAULT_ADMIN_PASSWORD)
     assert login(users, DEFAULT_ADMIN_USERNAME, OTHER_STRONG).is_admin
@@ -142,3 +142,13 @@ def test_users_still_delete_themselves_and_admins_delete_others(users, admin, al
     users.delete(alice, "alice")
     users.delete(admin, "bob")
     assert [u.username for u in users.list(admin)] == [DEFAULT_ADMIN_USERNAME]
+
+
+def test_passwords_and_tokens_are_stored_only_as_hashes(users, alice, tmp_path):
+    """What a stolen database gives away: argon2id hashes and sha256 digests of tokens, never a secret."""
+    secret = users.authenticate("alice", STRONG)
+    database = (tmp_path / "data" / "registry.sqlite3").read_bytes()
+    for wal in (tmp_path / "data").glob("registry.sqlite3-wal"):
+        database += wal.read_bytes()
+    assert STRONG.encode() not in database and secret.encode() not in database
+    assert b"$argon2id$" in database

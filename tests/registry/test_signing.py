@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from registry.errors import LinkExpired, LinkInvalid
 from registry.settings import DEFAULT_ADMIN_PASSWORD, Settings
-from registry.signing import KEY_FILE, LinkSigner, signer_for, signing_key
+from registry.signing import KEY_FILE, LinkSigner, deployment_signer, signer_for, signing_key
 
 KEY = b"k" * 32
 
@@ -31,35 +31,38 @@ def signer(clock: Clock | None = None, key: bytes = KEY, ttl: int = 600) -> Link
 
 def test_a_fresh_link_verifies_and_carries_its_fields():
     clock = Clock()
-    link = signer(clock).sign("artifact-1", "weights")
+    link = signer(clock).sign("artifact-1", "weights", "ann")
     assert link.expires == 1_700_000_600
     query = parse_qs(link.query())
-    assert query == {"part": ["weights"], "expires": ["1700000600"], "signature": [link.signature]}
-    signer(clock).verify("artifact-1", "weights", query["expires"][0], query["signature"][0])
+    assert query == {"part": ["weights"], "user": ["ann"], "expires": ["1700000600"], "signature": [link.signature]}
+    assert signer(clock).verify("artifact-1", "weights", "ann", query["expires"][0],
+                                query["signature"][0]) == 1_700_000_600
 
 
 def test_the_whole_package_link_has_no_part_parameter():
-    link = signer().sign("artifact-1", "full")
-    assert set(parse_qs(link.query())) == {"expires", "signature"}
-    signer().verify("artifact-1", "full", link.expires, link.signature)
+    link = signer().sign("artifact-1", "full", "ann")
+    assert set(parse_qs(link.query())) == {"user", "expires", "signature"}
+    signer().verify("artifact-1", "full", "ann", link.expires, link.signature)
 
 
 def test_expired_links_are_refused_even_when_genuine():
     clock = Clock()
-    link = signer(clock).sign("a", "full")
+    link = signer(clock).sign("a", "full", "ann")
     clock.now += 599
-    signer(clock).verify("a", "full", str(link.expires), link.signature)
+    signer(clock).verify("a", "full", "ann", str(link.expires), link.signature)
     clock.now += 1
     with pytest.raises(LinkExpired) as caught:
-        signer(clock).verify("a", "full", str(link.expires), link.signature)
+        signer(clock).verify("a", "full", "ann", str(link.expires), link.signature)
     assert caught.value.status == 403 and caught.value.code == "LINK_EXPIRED"
 
 
-@pytest.mark.parametrize("field", ["artifact_id", "part", "expires", "signature"])
+@pytest.mark.parametrize("field", ["artifact_id", "part", "username", "expires", "signature"])
 def test_changing_any_field_breaks_the_signature(field):
-    link = signer().sign("artifact-1", "card")
-    values = {"artifact_id": "artifact-1", "part": "card", "expires": str(link.expires), "signature": link.signature}
-    values[field] = {"artifact_id": "artifact-2", "part": "full", "expires": str(link.expires + 3600),
+    link = signer().sign("artifact-1", "card", "ann")
+    values = {"artifact_id": "artifact-1", "part": "card", "username": "ann", "expires": str(link.expires),
+              "signature": link.signature}
+    values[field] = {"artifact_id": "artifact-2", "part": "full", "username": "ece30861defaultadminuser",
+                     "expires": str(link.expires + 3600),
                      "signature": link.signature[:-1] + ("A" if link.signature[-1] != "A" else "B")}[field]
     with pytest.raises(LinkInvalid) as caught:
         signer().verify(**values)
@@ -67,25 +70,29 @@ def test_changing_any_field_breaks_the_signature(field):
 
 
 def test_a_link_signed_with_another_key_is_refused():
-    link = signer(key=b"x" * 32).sign("a", "full")
+    link = signer(key=b"x" * 32).sign("a", "full", "ann")
     with pytest.raises(LinkInvalid):
-        signer().verify("a", "full", link.expires, link.signature)
+        signer().verify("a", "full", "ann", link.expires, link.signature)
 
 
 def test_fields_cannot_be_shifted_between_each_other():
-    # With a naive "id|part|expires" message, id "a|weights" + part "x" could collide with id "a" + "weights|x".
-    link = signer().sign("a", "weights|1")
+    # With a naive "id|part|user|expires" message, id "a|weights" + part "x" could collide with id "a" + "weights|x".
+    link = signer().sign("a", "weights|1", "ann")
     with pytest.raises(LinkInvalid):
-        signer().verify("a|weights", "1", link.expires, link.signature)
+        signer().verify("a|weights", "1", "ann", link.expires, link.signature)
+    link = signer().sign("a", "full", "ann|x")
+    with pytest.raises(LinkInvalid):
+        signer().verify("a", "full|ann", "x", link.expires, link.signature)
 
 
-@pytest.mark.parametrize("expires, signature", [
-    (None, "sig"), ("123", None), ("12a", "x" * 43), ("-5", "x" * 43), ("1" * 13, "x" * 43), ("١٢٣", "x" * 43),
-    ("123", ""), ("123", "x" * 1000),
+@pytest.mark.parametrize("username, expires, signature", [
+    ("ann", None, "sig"), ("ann", "123", None), (None, "123", "x" * 43), ("ann", "12a", "x" * 43),
+    ("ann", "-5", "x" * 43), ("ann", "1" * 13, "x" * 43), ("ann", "١٢٣", "x" * 43), ("ann", "123", ""),
+    ("ann", "123", "x" * 1000),
 ])
-def test_malformed_parameters_are_invalid_not_errors(expires, signature):
+def test_malformed_parameters_are_invalid_not_errors(username, expires, signature):
     with pytest.raises(LinkInvalid):
-        signer().verify("a", "full", expires, signature)
+        signer().verify("a", "full", username, expires, signature)
 
 
 def test_short_keys_and_lifetimes_are_refused():
@@ -138,8 +145,15 @@ def test_a_configured_key_wins_and_nothing_is_written(tmp_path):
     configured = settings(tmp_path, download_signing_key="s" * 40)
     assert signing_key(configured) == b"s" * 40
     assert not (tmp_path / "data").exists()
-    link = signer_for(configured).sign("a", "full")
-    LinkSigner(b"s" * 40, 900).verify("a", "full", link.expires, link.signature)
+    link = signer_for(configured).sign("a", "full", "ann")
+    LinkSigner(b"s" * 40, 900).verify("a", "full", "ann", link.expires, link.signature)
+
+
+def test_only_the_embedded_store_or_a_configured_key_signs(tmp_path):
+    assert deployment_signer(settings(tmp_path, backend="local")) is not None
+    assert deployment_signer(settings(tmp_path / "aws", backend="aws")) is None  # S3 presigns; no key file made
+    assert not (tmp_path / "aws").exists()
+    assert deployment_signer(settings(tmp_path, backend="aws", download_signing_key="s" * 40)) is not None
 
 
 def production(tmp_path: Path, **values) -> Settings:

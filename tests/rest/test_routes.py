@@ -1,6 +1,8 @@
 """The REST routes in-process against the fake hub; every response goes through the spec's schemas."""
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -97,7 +99,10 @@ def test_create_answers_201_with_metadata_and_data(api, linked_url):
     created = create(api, linked_url)
     artifact_id = created["metadata"]["id"]
     assert created["metadata"] == {"name": "minilm-linked", "id": artifact_id, "type": "model"}
-    assert created["data"] == {"url": linked_url, "download_url": f"http://testserver/download/{artifact_id}"}
+    assert created["data"]["url"] == linked_url
+    link = urlsplit(created["data"]["download_url"])  # signed for the caller: usable without the header
+    assert (link.scheme, link.netloc, link.path) == ("http", "testserver", f"/download/{artifact_id}")
+    assert set(parse_qs(link.query)) == {"user", "expires", "signature"}
     assert api.get(f"/artifacts/model/{artifact_id}").json() == created
 
 

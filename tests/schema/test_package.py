@@ -3,6 +3,7 @@ import hashlib
 import io
 import zipfile
 
+from registry.settings import DEFAULT_ADMIN_USERNAME
 from tests.package.zips import build_zip, hf_files
 
 REQUEST = ('mutation($n: String!, $s: Float) { requestUpload(input: {name: $n, size: $s}) { ticket { uploadId url '
@@ -87,7 +88,12 @@ def test_permissions_on_upload_and_download(gql, make_user, tmp_path):
     link = downloader(DOWNLOAD, id=artifact_id, p="FULL")["data"]["requestDownload"]
     assert link["errors"] == []
     assert fetch(downloader, link["download"]["url"]).status_code == 200
-    assert gql.client.get(link["download"]["url"].replace("http://testserver", "")).status_code == 403
+    signed = link["download"]["url"].replace("http://testserver", "")
+    assert "user=downloader" in signed and gql.client.get(signed).status_code == 200  # no header: the link suffices
+    forged = gql.client.get(signed.replace("user=downloader", f"user={DEFAULT_ADMIN_USERNAME}"))
+    assert forged.status_code == 403 and forged.json()["code"] == "LINK_INVALID"
+    unsigned = gql.client.get(f"/download/{artifact_id}")
+    assert unsigned.status_code == 403 and unsigned.json()["code"] == "AUTHENTICATION_FAILED"
 
 
 def test_deleting_an_uploaded_model_removes_its_blobs(app, gql, tmp_path):

@@ -5,6 +5,7 @@ import { RegistryClient } from "./api/client.js";
 import { config } from "./config.js";
 import { announce, h } from "./dom.js";
 import { describeError } from "./messages.js";
+import * as account from "./views/account.js";
 import * as admin from "./views/admin.js";
 import * as artifact from "./views/artifact.js";
 import * as browse from "./views/browse.js";
@@ -29,6 +30,7 @@ const ROUTES = {
   ingest: { view: ingest, label: "Ingest" },
   upload: { view: upload, label: "Upload" },
   health: { view: health, label: "Dashboard", open: true },
+  account: { view: account, label: "Account" },
   admin: { view: admin, label: "Admin", admin: true },
   signin: { view: signin, open: true },
 };

@@ -22,6 +22,7 @@ export { RegistryError };
  * @typedef {{ artifactId: string, name: string, type: ArtifactType, version: string, sourceUrl: string | null,
  *   sizeBytes: number, createdAt: string, createdBy: string }} Artifact
  * @typedef {{ nodes: Artifact[], hasNextPage: boolean, endCursor: string | null }} ArtifactPage
+ * @typedef {{ nodes: any[], hasNextPage: boolean, endCursor: string | null }} Page one page of a connection
  * @typedef {{ score: number, latencySeconds: number, explanation: string, applicable: boolean }} MetricScore
  * @typedef {{ raspberryPi: number, jetsonNano: number, desktopPc: number, awsServer: number,
  *   latencySeconds: number, explanation: string }} SizeScore
@@ -31,14 +32,24 @@ export { RegistryError };
  *   source: string }} LineageNode
  * @typedef {{ from: string, to: string, relation: string, source: string }} LineageEdge
  * @typedef {{ rootId: string, nodes: LineageNode[], edges: LineageEdge[] }} LineageGraph
+ * @typedef {{ file: string, globalName: string | null, severity: string, detail: string | null }} ContentFinding
+ * @typedef {{ verdict: "CLEAN" | "SUSPICIOUS" | "UNSAFE", scannedFiles: string[], findings: ContentFinding[],
+ *   scanner: string, scannedAt: string }} ContentScan
  * @typedef {Artifact & { readme: string, files: { path: string, size: number }[], rating: Rating | null,
- *   lineage: LineageGraph }} ModelPage
+ *   lineage: LineageGraph, sensitive: boolean, contentScan: ContentScan | null }} ModelPage
+ * @typedef {{ program: string, sha256: string, updatedBy: string, updatedAt: string }} Monitor
+ * @typedef {{ artifactId: string, sensitive: boolean, monitor: Monitor | null }} ArtifactMonitor
+ * @typedef {{ username: string, part: string, allowed: boolean, outcome: string, exitCode: number | null,
+ *   stdout: string | null, at: string }} DownloadRecord
+ * @typedef {{ kind: string, value: number, detail: string }} ConfusionSignal
+ * @typedef {{ artifactId: string, artifactName: string, imitatesId: string, imitatesName: string, score: number,
+ *   signals: ConfusionSignal[] }} ConfusionFinding
  * @typedef {{ artifactId: string, name: string, standaloneMb: number, totalMb: number, external: boolean,
  *   note: string | null }} CostEntry
  * @typedef {{ compatible: boolean, reason: string, modelLicense: string | null, repoLicense: string | null }}
  *   LicenseCheck
  * @typedef {{ artifactId: string, artifactType: ArtifactType, artifactName: string, username: string,
- *   isAdmin: boolean, action: string, at: string }} AuditEntry
+ *   isAdmin: boolean, action: string, at: string, detail: string | null }} AuditEntry
  * @typedef {{ username: string, permissions: Permission[], isAdmin: boolean, createdAt: string }} User
  * @typedef {{ start: string, minutes: number, requests: number, clientErrors: number, serverErrors: number }}
  *   HealthBucket
@@ -54,7 +65,7 @@ export { RegistryError };
  *   datasetUrls?: string[] | null }} IngestInput
  * @typedef {{ uploadId: string, url: string, method: string, fields: Record<string, string>,
  *   headers: Record<string, string>, expiresAt: string, maxBytes: number }} UploadTicket
- * @typedef {{ url: string, filename: string, sha256: string, size: number }} DownloadLink
+ * @typedef {{ url: string, filename: string, sha256: string, size: number, expiresAt: string }} DownloadLink
  * @typedef {{ token: string, username: string, uses: number, issuedAt: number }} Session
  * @typedef {{ load(): Session | null, save(session: Session | null): void }} SessionStore
  */
@@ -134,19 +145,6 @@ export class RegistryClient {
     return this.#renewingOnce(attempt, authenticated);
   }
 
-  /**
-   * Fetch a URL of this registry with the token (counted as a use, renewed as needed), e.g. a download link.
-   * @param {string} url
-   * @param {RequestInit} [init]
-   */
-  async authorizedFetch(url, init = {}) {
-    return this.#renewingOnce(async () => {
-      const response = await this.#send(url, init, true);
-      if (!response.ok) throw httpError(response, await readJson(response));
-      return response;
-    }, true);
-  }
-
   // ---- queries ------------------------------------------------------------------------------------------------
 
   /** @returns {Promise<User>} */
@@ -169,9 +167,7 @@ export class RegistryClient {
       name: ["ArtifactsByName", "artifactsByName", { ...page, name: text }],
       version: ["ArtifactsByVersion", "artifactsByVersion", { ...page, query: text, name: name || null }],
     }[by];
-    const connection = (await this.request(operation, variables))[field];
-    return { nodes: connection.edges.map((e) => e.node), hasNextPage: connection.pageInfo.hasNextPage,
-      endCursor: connection.pageInfo.endCursor };
+    return pageOf((await this.request(operation, variables))[field]);
   }
 
   /** An artifact with its files, rating and lineage; null when it does not exist. @returns {Promise<ModelPage|null>} */
@@ -201,6 +197,32 @@ export class RegistryClient {
   /** @returns {Promise<AuditEntry[]>} */
   async auditTrail(artifactId) {
     return (await this.request("AuditTrail", { artifactId })).auditTrail;
+  }
+
+  /** A model's sensitivity and monitor program (upload permission). @returns {Promise<ArtifactMonitor>} */
+  async monitor(artifactId) {
+    return (await this.request("ArtifactMonitor", { id: artifactId })).artifact;
+  }
+
+  /**
+   * Who downloaded an artifact, when, and whether it was allowed (admins and its uploader), oldest first.
+   * @param {{ first?: number, after?: string | null }} [page]
+   * @returns {Promise<Page>} nodes: DownloadRecord
+   */
+  async downloadHistory(artifactId, page = {}) {
+    const { first = 20, after = null } = page;
+    return pageOf((await this.request("DownloadHistory", { artifactId, first, after })).downloadHistory);
+  }
+
+  /** Refused ingests and uploads of new artifacts (admins). @returns {Promise<Page>} nodes: AuditEntry */
+  async refusals(page = {}) {
+    const { first = 20, after = null } = page;
+    return pageOf((await this.request("Refusals", { first, after })).refusals);
+  }
+
+  /** Artifacts suspected of package confusion, most suspicious first (admins). @returns {Promise<ConfusionFinding[]>} */
+  async confusionAudit(threshold = 0.5) {
+    return (await this.request("PackageConfusionAudit", { threshold })).packageConfusionAudit;
   }
 
   /** @returns {Promise<User[]>} */
@@ -254,9 +276,43 @@ export class RegistryClient {
     return (await this.#mutate("FinalizeUpload", "finalizeUpload", { input: { uploadId, sha256 } })).artifact;
   }
 
-  /** @param {PackagePart} [part] @returns {Promise<DownloadLink>} */
+  /**
+   * A download link: this registry's signed URL (no token needed: hand it to the browser as it is; the download,
+   * and a sensitive model's monitor, happen when it is fetched) or S3's presigned URL. Both expire (`expiresAt`).
+   * @param {PackagePart} [part]
+   * @returns {Promise<DownloadLink>}
+   */
   async requestDownload(artifactId, part = "FULL") {
     return (await this.#mutate("RequestDownload", "requestDownload", { input: { artifactId, part } })).download;
+  }
+
+  /** Mark a model sensitive (its downloads run its monitor first) or not. */
+  async setSensitive(artifactId, sensitive) {
+    return (await this.#mutate("SetSensitive", "setSensitive", { input: { artifactId, sensitive } })).artifact;
+  }
+
+  /** Attach or replace a model's monitor program. @returns {Promise<Monitor>} */
+  async putMonitor(artifactId, program) {
+    return (await this.#mutate("PutMonitor", "putMonitor", { input: { artifactId, program } })).monitor;
+  }
+
+  async removeMonitor(artifactId) {
+    return (await this.#mutate("RemoveMonitor", "removeMonitor", { input: { artifactId } })).deletedId;
+  }
+
+  /**
+   * Change a password: one's own (with the current one), or another user's as an admin. The server ends every
+   * session of that user, so after changing one's own the client signs in again with the new password.
+   * @param {{ newPassword: string, currentPassword?: string | null, username?: string | null }} input
+   * @returns {Promise<User>}
+   */
+  async changePassword(input) {
+    const own = !input.username || input.username === this.session?.username;
+    const user = (await this.#mutate("ChangePassword", "changePassword", { input: { username: null,
+      currentPassword: null, ...input } })).user;
+    if (own && this.credentials) await this.login(user.username, input.newPassword);
+    else if (own) this.logout();
+    return user;
   }
 
   /** @param {{ username: string, password: string, permissions: Permission[] }} input @returns {Promise<User>} */
@@ -292,24 +348,6 @@ export class RegistryClient {
     await sendToTicket(ticket, zip, options.onProgress ?? (() => {}));
     stage("registering");
     return this.finalizeUpload(ticket.uploadId, digest);
-  }
-
-  /**
-   * The bytes behind a download link: this server's links need the token; presigned ones must not get it.
-   * @param {DownloadLink} link
-   * @returns {Promise<Response>}
-   */
-  async fetchDownload(link) {
-    if (this.isOwnUrl(link.url)) return this.authorizedFetch(link.url);
-    const response = await this.fetch(link.url);
-    if (!response.ok) throw httpError(response, null);
-    return response;
-  }
-
-  /** True for a URL of this registry's API (where the token may be sent). */
-  isOwnUrl(url) {
-    const base = this.baseUrl || globalThis.location?.origin || "";
-    return Boolean(base) && new URL(url, base).origin === new URL(base).origin;
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -363,6 +401,12 @@ export class RegistryClient {
       throw new RegistryError("NETWORK_ERROR", `the registry could not be reached (${error.message})`);
     }
   }
+}
+
+/** A connection as the UI pages it. @returns {Page} */
+function pageOf(connection) {
+  return { nodes: connection.edges.map((e) => e.node), hasNextPage: connection.pageInfo.hasNextPage,
+    endCursor: connection.pageInfo.endCursor };
 }
 
 async function readJson(response) {

@@ -21,6 +21,10 @@ const PAGE = `edges { node { ...ArtifactFields } cursor } pageInfo { hasNextPage
 
 const USER = "username permissions isAdmin createdAt";
 
+const SCAN = "contentScan { verdict scannedFiles findings { file globalName severity detail } scanner scannedAt }";
+
+const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
+
 /** @type {Record<string, string>} operation name -> GraphQL document */
 export const OPERATIONS = {
   Authenticate: `mutation Authenticate($input: AuthenticateInput!) {
@@ -48,7 +52,7 @@ ${ARTIFACT}`,
 
   ModelPage: `query ModelPage($id: String!, $depth: Int!) {
   artifact(id: $id) {
-    ...ArtifactFields readme
+    ...ArtifactFields readme sensitive ${SCAN}
     files { path size }
     rating { ...RatingFields }
     lineage(depth: $depth, direction: BOTH) {
@@ -67,7 +71,25 @@ ${RATING}`,
   licenseCheck(artifactId: $artifactId, githubUrl: $githubUrl) { compatible reason modelLicense repoLicense }
 }`,
   AuditTrail: `query AuditTrail($artifactId: String!) {
-  auditTrail(artifactId: $artifactId) { artifactId artifactType artifactName username isAdmin action at }
+  auditTrail(artifactId: $artifactId) { artifactId artifactType artifactName username isAdmin action at detail }
+}`,
+  ArtifactMonitor: `query ArtifactMonitor($id: String!) {
+  artifact(id: $id) { artifactId sensitive monitor { program sha256 updatedBy updatedAt } }
+}`,
+  DownloadHistory: `query DownloadHistory($artifactId: String!, $first: Int!, $after: String) {
+  downloadHistory(artifactId: $artifactId, first: $first, after: $after) {
+    edges { node { username part allowed outcome exitCode stdout at } cursor } ${PAGE_INFO}
+  }
+}`,
+  Refusals: `query Refusals($first: Int!, $after: String) {
+  refusals(first: $first, after: $after) {
+    edges { node { artifactName artifactType username action detail at } cursor } ${PAGE_INFO}
+  }
+}`,
+  PackageConfusionAudit: `query PackageConfusionAudit($threshold: Float!) {
+  packageConfusionAudit(threshold: $threshold) {
+    artifactId artifactName imitatesId imitatesName score signals { kind value detail }
+  }
 }`,
   Users: `query Users { users { ${USER} } }`,
   Health: `query Health($windowMinutes: Int!) {
@@ -105,7 +127,19 @@ ${RATING}`,
 }
 ${ARTIFACT}`,
   RequestDownload: `mutation RequestDownload($input: RequestDownloadInput!) {
-  requestDownload(input: $input) { download { url filename sha256 size } ${USER_ERRORS} }
+  requestDownload(input: $input) { download { url filename sha256 size expiresAt } ${USER_ERRORS} }
+}`,
+  SetSensitive: `mutation SetSensitive($input: SetSensitiveInput!) {
+  setSensitive(input: $input) { artifact { artifactId sensitive } ${USER_ERRORS} }
+}`,
+  PutMonitor: `mutation PutMonitor($input: PutMonitorInput!) {
+  putMonitor(input: $input) { monitor { program sha256 updatedBy updatedAt } ${USER_ERRORS} }
+}`,
+  RemoveMonitor: `mutation RemoveMonitor($input: RemoveMonitorInput!) {
+  removeMonitor(input: $input) { deletedId ${USER_ERRORS} }
+}`,
+  ChangePassword: `mutation ChangePassword($input: ChangePasswordInput!) {
+  changePassword(input: $input) { user { ${USER} } ${USER_ERRORS} }
 }`,
   RegisterUser: `mutation RegisterUser($input: RegisterUserInput!) {
   registerUser(input: $input) { user { ${USER} } ${USER_ERRORS} }

@@ -9,8 +9,8 @@ export function render(context) {
     return { title: "Admin", content: [heading("Admin"),
       h("p", {}, "Only administrators can manage users, read audit trails and reset the registry.")] };
   }
-  return { title: "Admin", content: [heading("Administration"), usersSection(context), auditSection(context),
-    resetSection(context)] };
+  return { title: "Admin", content: [heading("Administration"), usersSection(context), passwordSection(context),
+    auditSection(context), refusalsSection(context), confusionSection(context), resetSection(context)] };
 }
 
 function usersSection(context) {
@@ -57,6 +57,69 @@ function usersSection(context) {
     errorNotice, list, h("h3", {}, "Register a user"), form, registerNotice, registered);
 }
 
+function passwordSection(context) {
+  const errorNotice = notice();
+  const result = status();
+  const username = h("input", { id: "reset-user", name: "username", required: true, autocomplete: "off" });
+  const password = h("input", { id: "reset-password", name: "newPassword", type: "password", required: true,
+    autocomplete: "new-password" });
+  const form = onSubmit(h("form", { id: "admin-password-form", class: "card" },
+    field("User", username), field("New password", password, "At least 12 characters, hard to guess. Every "
+      + "session of that user ends."),
+    h("button", { type: "submit" }, "Change the password")), errorNotice, context, async () => {
+    const user = await context.registry.changePassword({ username: username.value.trim(),
+      newPassword: password.value });
+    password.value = "";
+    result.textContent = `Changed the password of ${user.username}.`;
+  });
+  return h("section", { "aria-labelledby": "admin-password-heading" },
+    h("h2", { id: "admin-password-heading" }, "Change a user's password"), form, errorNotice, result);
+}
+
+function refusalsSection(context) {
+  const errorNotice = notice();
+  const body = h("tbody", {});
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Show more refusals");
+  let after = null;
+  const load = () => runBusy(more, errorNotice, context, async () => {
+    const found = await context.registry.refusals({ first: 20, after });
+    body.append(...found.nodes.map((e) => h("tr", {}, h("td", {}, formatDate(e.at)),
+      h("th", { scope: "row" }, e.artifactName), h("td", {}, e.username), h("td", {}, e.detail ?? ""))));
+    after = found.endCursor;
+    more.hidden = !found.hasNextPage;
+  });
+  more.addEventListener("click", load);
+  load();
+  return h("section", { "aria-labelledby": "refusals-heading" }, h("h2", { id: "refusals-heading" }, "Refused ingests"),
+    h("p", {}, "Models and uploads the rating gate or the content scan refused, oldest first."),
+    h("table", { class: "data" }, h("caption", {}, "Refused ingests and uploads"),
+      h("thead", {}, h("tr", {}, ["When", "What", "Who", "Why"].map((label) => h("th", { scope: "col" }, label)))),
+      body), more, errorNotice);
+}
+
+function confusionSection(context) {
+  const errorNotice = notice();
+  const output = h("div", { "aria-live": "polite" });
+  const threshold = h("input", { id: "confusion-threshold", name: "threshold", type: "number", min: 0, max: 1,
+    step: 0.05, value: "0.5", required: true });
+  const form = onSubmit(h("form", { id: "confusion-form", class: "card" },
+    field("Threshold", threshold, "Report artifacts scoring at least this (0 to 1)."),
+    h("button", { type: "submit" }, "Run the package confusion audit")), errorNotice, context, async () => {
+    const findings = await context.registry.confusionAudit(Number(threshold.value));
+    output.replaceChildren(findings.length ? table("Suspected package confusion",
+      ["Artifact", "Imitates", "Score", "Signals"], findings.map((f) => h("tr", {},
+        h("th", { scope: "row" }, h("a", { href: `#/artifact/${encodeURIComponent(f.artifactId)}` }, f.artifactName)),
+        h("td", {}, h("a", { href: `#/artifact/${encodeURIComponent(f.imitatesId)}` }, f.imitatesName)),
+        h("td", {}, f.score.toFixed(2)),
+        h("td", {}, h("ul", {}, f.signals.map((s) => h("li", {}, `${s.kind} (${s.value.toFixed(2)}): ${s.detail}`)))))))
+      : h("p", {}, "No artifact reaches this threshold."));
+  });
+  return h("section", { "aria-labelledby": "confusion-heading" },
+    h("h2", { id: "confusion-heading" }, "Package confusion audit"),
+    h("p", {}, "Artifacts whose names imitate a more popular artifact's, with their popularity and download traffic."),
+    form, errorNotice, output);
+}
+
 function auditSection(context) {
   const errorNotice = notice();
   const output = h("div", { "aria-live": "polite" });
@@ -66,9 +129,9 @@ function auditSection(context) {
     h("button", { type: "submit" }, "Show the audit trail")), errorNotice, context, async () => {
     const entries = await context.registry.auditTrail(artifactId.value.trim());
     output.replaceChildren(entries.length ? table(`Audit trail of ${artifactId.value.trim()}`,
-      ["When", "Who", "Action", "Artifact"], entries.map((e) => h("tr", {}, h("td", {}, formatDate(e.at)),
-        h("td", {}, e.username, e.isAdmin ? " (admin)" : ""), h("td", {}, e.action.toLowerCase()),
-        h("td", {}, `${e.artifactName} (${e.artifactType.toLowerCase()})`))))
+      ["When", "Who", "Action", "Artifact", "Detail"], entries.map((e) => h("tr", {}, h("td", {}, formatDate(e.at)),
+        h("td", {}, e.username, e.isAdmin ? " (admin)" : ""), h("td", {}, e.action.toLowerCase().replace("_", " ")),
+        h("td", {}, `${e.artifactName} (${e.artifactType.toLowerCase()})`), h("td", {}, e.detail ?? ""))))
       : h("p", {}, "Nothing has been recorded for this artifact."));
   });
   if (artifactId.value) queueMicrotask(() => form.requestSubmit());

@@ -38,7 +38,10 @@ function details(page, context) {
     costSection(page, context),
   ];
   if (page.type === "MODEL") sections.push(licenseSection(page, context));
-  sections.push(downloadSection(page, context), filesSection(page));
+  sections.push(contentSection(page), downloadSection(page, context));
+  if (page.type === "MODEL" && canUpload(context.me)) sections.push(sensitiveSection(page, context));
+  if (context.me?.isAdmin || context.me?.username === page.createdBy) sections.push(historySection(page, context));
+  sections.push(filesSection(page));
   if (context.me?.isAdmin) {
     sections.push(h("p", {}, h("a", { href: `#/admin?audit=${encodeURIComponent(page.artifactId)}` },
       "See who did what to this artifact (audit trail)")));
@@ -108,6 +111,37 @@ function licenseSection(page, context) {
     form, errorNotice, output);
 }
 
+function canUpload(me) {
+  return Boolean(me?.isAdmin || me?.permissions?.includes("UPLOAD"));
+}
+
+const VERDICTS = {
+  CLEAN: "Clean: no pickle in its files imports anything outside the scanner's safe list.",
+  SUSPICIOUS: "Suspicious: accepted, but some pickles import code outside the scanner's safe list. Load them only "
+    + "if you trust their source.",
+  UNSAFE: "Unsafe: its pickles would run code when loaded. The registry refuses to store or serve it.",
+};
+
+function contentSection(page) {
+  const section = h("section", { "aria-labelledby": "scan-heading" }, h("h2", { id: "scan-heading" }, "Content scan"));
+  const scan = page.contentScan;
+  if (!scan) {
+    section.append(h("p", {}, page.type === "MODEL"
+      ? "Not scanned yet: a model ingested from the hub is scanned when its files are first downloaded."
+      : "Only stored packages are scanned."));
+    return section;
+  }
+  section.append(h("p", { id: "scan-verdict" }, VERDICTS[scan.verdict] ?? scan.verdict),
+    h("p", { class: "hint" }, `${scan.scannedFiles.length} pickle file${scan.scannedFiles.length === 1 ? "" : "s"} `
+      + `scanned by ${scan.scanner} on ${formatDate(scan.scannedAt)}.`));
+  if (scan.findings.length) {
+    section.append(table("Findings of the content scan", ["File", "Imports", "Severity", "Detail"],
+      scan.findings.map((f) => h("tr", {}, h("th", { scope: "row" }, f.file), h("td", {}, f.globalName ?? "—"),
+        h("td", {}, f.severity.toLowerCase()), h("td", {}, f.detail ?? "")))));
+  }
+  return section;
+}
+
 function downloadSection(page, context) {
   const errorNotice = notice();
   const output = status();
@@ -116,26 +150,84 @@ function downloadSection(page, context) {
     h("button", { type: "submit" }, "Download")), errorNotice, context, async () => {
     output.textContent = "Preparing the download…";
     const link = await context.registry.requestDownload(page.artifactId, part.value);
-    await saveDownload(context.registry, link);
-    output.textContent = `Downloaded ${link.filename} (${formatBytes(link.size)}, sha256 ${link.sha256.slice(0, 12)}…).`;
+    startDownload(link);
+    output.textContent = `Download started: ${link.filename} (${formatBytes(link.size)}, sha256 `
+      + `${link.sha256.slice(0, 12)}…).`;
     announce(output.textContent);
   });
+  const sensitive = page.sensitive ? h("p", { class: "hint" }, "This model is sensitive: its monitor program checks "
+    + "every download. If it refuses, your browser reports the download as failed.") : null;
   return h("section", { "aria-labelledby": "download-heading" }, h("h2", { id: "download-heading" }, "Download"),
-    form, errorNotice, output);
+    sensitive, form, errorNotice, output);
 }
 
-/** Presigned links are opened directly; this server's links need the token, so the bytes are fetched first. */
-async function saveDownload(registry, link) {
-  let href = link.url;
-  if (registry.isOwnUrl(link.url)) {
-    const blob = await (await registry.fetchDownload(link)).blob();
-    href = URL.createObjectURL(blob);
-  }
-  const anchor = h("a", { href, download: link.filename, hidden: true });
+/** The link is signed (or presigned by S3) and needs no token: the browser fetches it itself, straight to disk. */
+function startDownload(link) {
+  const anchor = h("a", { href: link.url, download: link.filename, hidden: true });
   document.body.append(anchor);
   anchor.click();
   anchor.remove();
-  if (href !== link.url) setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}
+
+function sensitiveSection(page, context) {
+  const errorNotice = notice();
+  const result = status();
+  const flag = h("input", { type: "checkbox", id: "sensitive-flag", name: "sensitive", checked: page.sensitive });
+  const program = h("textarea", { id: "monitor-program", name: "program", rows: 8, spellcheck: "false" });
+  const current = h("p", { class: "hint", id: "monitor-current" }, "Loading the monitor…");
+  const show = (state) => {
+    flag.checked = state.sensitive;
+    program.value = state.monitor?.program ?? "";
+    current.textContent = state.monitor ? `Monitor ${state.monitor.sha256.slice(0, 12)}… attached by `
+      + `${state.monitor.updatedBy} on ${formatDate(state.monitor.updatedAt)}.` : "No monitor is attached.";
+  };
+  runBusy(current, errorNotice, context, async () => show(await context.registry.monitor(page.artifactId)));
+  flag.addEventListener("change", () => runBusy(flag, errorNotice, context, async () => {
+    const changed = await context.registry.setSensitive(page.artifactId, flag.checked);
+    result.textContent = changed.sensitive ? "The model is now sensitive." : "The model is no longer sensitive.";
+  }));
+  const save = h("button", { type: "submit", name: "action", value: "save" }, "Save the monitor");
+  const remove = h("button", { type: "submit", name: "action", value: "remove", class: "secondary" },
+    "Remove the monitor");
+  const form = onSubmit(h("form", { id: "monitor-form", class: "card" },
+    field("Monitor program (JavaScript)", program, "Runs under Node.js 24 before each download as: node monitor.js "
+      + "MODEL_NAME UPLOADER_USERNAME DOWNLOADER_USERNAME ZIP_FILE_PATH. Exit code 0 allows the download; anything "
+      + "else refuses it and shows what the program printed."),
+    h("div", { class: "actions" }, save, remove)), errorNotice, context, async (submitter) => {
+    if (submitter?.value === "remove") {
+      await context.registry.removeMonitor(page.artifactId);
+      show({ sensitive: flag.checked, monitor: null });
+      result.textContent = "The monitor was removed.";
+    } else {
+      show({ sensitive: flag.checked, monitor: await context.registry.putMonitor(page.artifactId, program.value) });
+      result.textContent = "The monitor was saved.";
+    }
+  });
+  return h("section", { "aria-labelledby": "sensitive-heading" },
+    h("h2", { id: "sensitive-heading" }, "Sensitive model"),
+    h("div", { class: "field" }, h("label", {}, flag, " Sensitive: run the monitor before every download")),
+    current, form, result, errorNotice);
+}
+
+function historySection(page, context) {
+  const errorNotice = notice();
+  const body = h("tbody", {});
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Show more downloads");
+  let after = null;
+  const load = () => runBusy(more, errorNotice, context, async () => {
+    const found = await context.registry.downloadHistory(page.artifactId, { first: 20, after });
+    body.append(...found.nodes.map((d) => h("tr", {}, h("td", {}, formatDate(d.at)),
+      h("th", { scope: "row" }, d.username), h("td", {}, d.part.toLowerCase()), h("td", {}, d.outcome),
+      h("td", {}, d.stdout ? h("pre", { class: "output" }, d.stdout) : ""))));
+    after = found.endCursor;
+    more.hidden = !found.hasNextPage;
+  });
+  more.addEventListener("click", load);
+  load();
+  return h("section", { "aria-labelledby": "history-heading" }, h("h2", { id: "history-heading" }, "Download history"),
+    h("table", { class: "data" }, h("caption", {}, "Who downloaded this artifact"),
+      h("thead", {}, h("tr", {}, ["When", "Who", "Part", "Outcome", "Monitor output"].map((label) =>
+        h("th", { scope: "col" }, label)))), body), more, errorNotice);
 }
 
 function filesSection(page) {
