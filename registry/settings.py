@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     allow_default_admin_password: bool = False
     token_max_uses: int = 1000
     token_ttl_seconds: int = 10 * 3600
+    # Token uses a process reserves from the store at once (registry/tokens.py); None: 64 on the embedded store,
+    # 1 on AWS (Lambda freezes a process between invocations, so it could not give unspent uses back).
+    token_reservation_block: int | None = None
 
     max_page_size: int = 100
     max_name_length: int = 512
@@ -92,6 +95,13 @@ class Settings(BaseSettings):
             raise ValueError("production refuses the published default admin password: set REGISTRY_ADMIN_PASSWORD,"
                              " or REGISTRY_ALLOW_DEFAULT_ADMIN_PASSWORD=true to keep it on purpose")
         return self
+
+    @property
+    def token_block(self) -> int:
+        """The token reservation block in force (see `token_reservation_block`)."""
+        if self.token_reservation_block is not None:
+            return self.token_reservation_block
+        return 64 if self.backend == "local" else 1
 
     def base_url(self, request_base_url: str) -> str:
         """Where clients reach this server: the configured public URL, else the URL the request came to."""

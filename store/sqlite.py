@@ -19,6 +19,7 @@ from typing import Any
 from registry.errors import Conflict, NotFound
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
 from registry.paging import Page, decode_cursor, sort_key, timestamp_key
+from registry.ports import TokenGrant
 from store.keyset import check_limit, merge_page, type_list
 
 _SCHEMA = """
@@ -238,13 +239,21 @@ class SqliteMetadataStore:
         self._db().execute("INSERT OR REPLACE INTO tokens (token_hash, username, issued_at, uses) VALUES (?, ?, ?, ?)",
                            (token.token_hash, token.username, token.issued_at.isoformat(), token.uses))
 
-    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
-        """One UPDATE guarded by `uses < max`: concurrent callers can never push a token past its budget."""
-        row = self._db().execute("UPDATE tokens SET uses = uses + 1 WHERE token_hash = ? AND uses < ? "
-                                 "RETURNING token_hash, username, issued_at, uses", (token_hash, max_uses)).fetchone()
-        if row is None:
-            return None
-        return Token(token_hash=row[0], username=row[1], issued_at=row[2], uses=row[3])
+    def reserve_token_uses(self, token_hash: str, max_uses: int, wanted: int = 1) -> TokenGrant | None:
+        """One write transaction (read, then a guarded UPDATE): concurrent reservations, from any thread or
+        process, never grant more than `max_uses` in total."""
+        with self._transaction() as db:
+            row = db.execute("SELECT username, issued_at, uses FROM tokens WHERE token_hash = ?",
+                             (token_hash,)).fetchone()
+            if row is None or row[2] >= max_uses:
+                return None
+            granted = min(max(wanted, 1), max_uses - row[2])
+            db.execute("UPDATE tokens SET uses = uses + ? WHERE token_hash = ?", (granted, token_hash))
+        return TokenGrant(Token(token_hash=token_hash, username=row[0], issued_at=row[1], uses=row[2] + granted),
+                          granted)
+
+    def release_token_uses(self, token_hash: str, unused: int) -> None:
+        self._db().execute("UPDATE tokens SET uses = max(uses - ?, 0) WHERE token_hash = ?", (unused, token_hash))
 
     # claims ----------------------------------------------------------------------------------------------------
     def claim(self, key: str) -> bool:

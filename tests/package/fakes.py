@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from registry.errors import Conflict, NotFound, TooLarge
 from registry.model import Artifact, ArtifactStatus, AuditEntry, Token, Upload, User
+from registry.ports import TokenGrant
 
 
 class MemoryMetadata:
@@ -76,12 +77,18 @@ class MemoryMetadata:
     def put_token(self, token: Token) -> None:
         self.tokens[token.token_hash] = token
 
-    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
+    def reserve_token_uses(self, token_hash: str, max_uses: int, wanted: int = 1) -> TokenGrant | None:
         token = self.tokens.get(token_hash)
         if token is None or token.uses >= max_uses:
             return None
-        token.uses += 1
-        return token
+        granted = min(max(wanted, 1), max_uses - token.uses)
+        token.uses += granted
+        return TokenGrant(token.model_copy(), granted)
+
+    def release_token_uses(self, token_hash: str, unused: int) -> None:
+        token = self.tokens.get(token_hash)
+        if token is not None:
+            token.uses = max(token.uses - unused, 0)
 
 
 class MemoryBlobs:
