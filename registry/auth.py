@@ -81,10 +81,11 @@ class UserService:
         self._store.put_token(Token(token_hash=_token_hash(secret), username=username))
         return secret
 
-    def user_for_token(self, authorization: str | None) -> User:
-        """Resolve a request's token to its user, counting one use against its budget."""
+    def user_for_token(self, authorization: str | None, wait: bool = True) -> User:
+        """Resolve a request's token to its user, counting one use against its budget. With `wait=False`, raise
+        registry.tokens.NotHeld when counting the use would need a store write (see TokenLedger.use)."""
         secret = parse_authorization(authorization)
-        token = self.tokens.use(_token_hash(secret))
+        token = self.tokens.use(_token_hash(secret), wait)
         if token is None:
             raise AuthenticationFailed("the token is invalid or has been used up")
         if utcnow() - as_utc(token.issued_at) > timedelta(seconds=self._settings.token_ttl_seconds):

@@ -33,6 +33,10 @@ from registry.ports import TokenGrant, UserStore
 _SHARE = 16  # a block is at most this fraction of what is left of the budget
 
 
+class NotHeld(Exception):
+    """`use(wait=False)` found no use of the token held in memory: spending one needs a store write."""
+
+
 @dataclass
 class _Lease:
     """Uses of one token this process holds: `left` unspent of the blocks the store granted."""
@@ -56,9 +60,9 @@ class TokenLedger:
         self._requests: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
 
-    def use(self, token_hash: str) -> Token | None:
+    def use(self, token_hash: str, wait: bool = True) -> Token | None:
         """Spend one use of the token: the token (with `uses` as reserved in the store), or None when it is
-        unknown or used up."""
+        unknown or used up. With `wait=False`, raise NotHeld rather than wait for the store."""
         with self._changed:
             while True:
                 lease = self._leases.get(token_hash)
@@ -67,6 +71,8 @@ class TokenLedger:
                     lease.last_used = time.monotonic()
                     self._refill_if_low(token_hash, lease)
                     return lease.token
+                if not wait:
+                    raise NotHeld(token_hash)
                 if lease is None or not lease.refilling:
                     break
                 self._changed.wait()  # the writer is fetching the next block: cheaper than a write of our own
@@ -106,9 +112,10 @@ class TokenLedger:
         return max(1, min(self._block, (self._max_uses - token.uses) // _SHARE))
 
     def _refill_if_low(self, token_hash: str, lease: _Lease) -> None:
-        """Ask the writer for the next block when half of the next one is all that is left (under the lock)."""
+        """Ask the writer for the next block when no more than one block is left (under the lock): a block of
+        margin covers the writer waiting for the GIL (up to 5 ms) under load."""
         wanted = self._wanted(lease.token)
-        if self._block == 1 or lease.refilling or lease.left > wanted // 2 or lease.token.uses >= self._max_uses:
+        if self._block == 1 or lease.refilling or lease.left > wanted or lease.token.uses >= self._max_uses:
             return
         lease.refilling = True
         if self._writer is None:

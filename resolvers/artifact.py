@@ -9,7 +9,7 @@ from registry.model import Artifact, ArtifactType, AuditEntry, User
 from registry.paging import Connection
 from registry.query import NameQuery, QueryPage
 from registry.rating import Links
-from resolvers.scope import RequestScope, as_caller
+from resolvers.scope import RequestScope, as_caller, read_as_caller
 
 T = TypeVar("T")
 Types = Sequence[ArtifactType] | None
@@ -42,7 +42,7 @@ async def on_typed(scope: RequestScope, artifact_type: ArtifactType | None, arti
 
 
 async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
-    return await as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
+    return await read_as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
 
 
 async def by_name(scope: RequestScope, name: str, types: Types = None) -> list[Artifact]:
