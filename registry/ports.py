@@ -14,10 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from registry.model import Artifact, ArtifactType, AuditEntry, Token, Upload, User
 from registry.paging import Page
+
+
+class SearchText(NamedTuple):
+    """What regex search reads of a record: its name and README as UTF-8 (RE2 searches the bytes directly)."""
+
+    sort_key: str
+    id: str
+    name: bytes
+    readme: bytes
 
 
 class ArtifactStore(Protocol):
@@ -63,8 +72,10 @@ class ArtifactStore(Protocol):
         """At most `limit` records after `cursor` (a registry.paging cursor), keyset-paged: a page costs the same
         whatever the registry's size. A malformed cursor raises InvalidInput."""
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str, str]]:
-        """Stream (sort key, id, name, readme) of every record in batches, never loading all at once."""
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
+        """The search text of every ready record of `types`. SQLite answers from an in-process cache brought up to
+        date from the database's change log before every call (store/search_text.py): read-your-write, also for
+        other processes' writes. DynamoDB streams the records page by page, never loading all at once."""
 
     def delete_artifact(self, artifact_id: str) -> None:
         """Remove the record, its rating and its parent links. A missing id is not an error (idempotent)."""

@@ -39,7 +39,7 @@ from botocore.exceptions import ClientError
 from registry.errors import Conflict, NotFound
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditEntry, Token, Upload, User
 from registry.paging import Page, decode_cursor, sort_key, timestamp_key
-from registry.ports import TokenGrant
+from registry.ports import SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
 
 Item = dict[str, dict[str, Any]]
@@ -193,13 +193,14 @@ class DynamoMetadataStore:
                             Limit=count, max_items=count)
         return [(head["sort"]["S"], head) for head in heads]
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str, str]]:
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
         for kind in type_list(types):
             for head in self._query(IndexName="by_type", KeyConditionExpression="gsi_type = :type",
                                     ExpressionAttributeValues={":type": _s(kind.value)}, Limit=_SEARCH_PAGE):
                 artifact = self._decode(head)
                 if artifact is not None:
-                    yield sort_key(artifact), artifact.id, artifact.name, artifact.readme
+                    yield SearchText(sort_key(artifact), artifact.id, artifact.name.encode(),
+                                     artifact.readme.encode())
 
     def delete_artifact(self, artifact_id: str) -> None:
         """The head, its chunks and rating (one partition), then its parent links."""

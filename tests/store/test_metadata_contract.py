@@ -74,7 +74,7 @@ def test_pending_artifacts_are_invisible_until_marked_ready(metadata):
     assert list(metadata.get_artifacts(["a-1"])) == ["a-1"]
     assert [a.id for a in metadata.find_by_name("org/pending")] == ["a-1"]
     assert [a.id for a in metadata.list_artifacts(None, None, 10).items] == ["a-1"]
-    assert list(metadata.iter_search_text()) == [(sort_key(ready), "a-1", "org/pending", "readme of a-1")]
+    assert list(metadata.iter_search_text()) == [(sort_key(ready), "a-1", b"org/pending", b"readme of a-1")]
 
 
 def test_mark_ready_of_an_unknown_id_is_not_found(metadata):
@@ -207,17 +207,36 @@ def test_a_garbage_cursor_is_invalid_input(metadata, garbage):
         metadata.list_artifacts(None, garbage, 10)
 
 
-def test_search_text_streams_every_ready_artifact_in_batches(metadata, monkeypatch):
-    monkeypatch.setattr(store.sqlite, "_SEARCH_BATCH", 7)
-    monkeypatch.setattr(store.dynamo, "_SEARCH_PAGE", 7)
+def test_search_text_covers_every_ready_artifact(metadata, monkeypatch):
+    monkeypatch.setattr(store.dynamo, "_SEARCH_PAGE", 7)  # several pages
     items = [artifact(f"t-{n:02d}", f"name-{n}", kind=KINDS[n % 3], ready=True, minute=n) for n in range(30)]
     for item in items:
         metadata.create_artifact(item)
     metadata.create_artifact(artifact("t-pending"))
 
     everything = list(metadata.iter_search_text())
-    assert sorted(everything) == sorted((sort_key(a), a.id, a.name, a.readme) for a in items)
-    assert {row[1] for row in metadata.iter_search_text([DATASET])} == {a.id for a in items if a.type is DATASET}
+    assert sorted(everything) == sorted((sort_key(a), a.id, a.name.encode(), a.readme.encode()) for a in items)
+    assert {row.id for row in metadata.iter_search_text([DATASET])} == {a.id for a in items if a.type is DATASET}
+
+
+def test_search_text_reads_its_own_writes(metadata):
+    """Searches follow creates, replacements, deletions and resets at once (SQLite's cache follows its change
+    log before every search)."""
+    first, second = artifact("s-1", "first", ready=True), artifact("s-2", "second", ready=True, minute=1)
+    for item in (first, second):
+        metadata.create_artifact(item)
+    assert {row.id for row in metadata.iter_search_text()} == {"s-1", "s-2"}
+
+    metadata.replace_artifact(second.model_copy(update={"readme": "a new README, with ünïcode"}))
+    metadata.delete_artifact("s-1")
+    metadata.create_artifact(artifact("s-3", "third"))  # pending: not searchable
+
+    assert list(metadata.iter_search_text()) == [(sort_key(second), "s-2", b"second",
+                                                  "a new README, with ünïcode".encode())]
+    metadata.mark_ready("s-3")
+    assert {row.id for row in metadata.iter_search_text()} == {"s-2", "s-3"}
+    metadata.reset()
+    assert list(metadata.iter_search_text()) == []
 
 
 def test_a_record_bigger_than_one_item_round_trips(metadata):
