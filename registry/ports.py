@@ -203,6 +203,10 @@ class BlobStore(Protocol):
     def download_to(self, key: str, path: str) -> None:
         """Copy the blob to a local file, streaming."""
 
+    def local_path(self, key: str) -> str | None:
+        """The file on this machine that holds the blob, for a server that sends it itself (the file store:
+        NotFound if the blob is absent); None from a store without local files (S3), whatever the key."""
+
     def delete(self, key: str) -> None:
         """Idempotent."""
 

@@ -98,6 +98,9 @@ class MemoryBlobs:
         self.blobs: dict[str, bytes] = {}
         self.presign = presign
 
+    def local_path(self, key: str) -> str | None:
+        return None
+
     def put_file(self, key: str, path: str) -> bool:
         if key in self.blobs:
             return False
