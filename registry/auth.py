@@ -77,8 +77,13 @@ class UserService:
         except (VerificationError, InvalidHashError):
             events.emit("login.failed", username=username[:64])
             raise AuthenticationFailed("the user or password is invalid") from None
+        return self.issue_token(user)
+
+    def issue_token(self, user: User) -> str:
+        """A new bearer secret for `user`, already authenticated (the login above, or a server-side job acting for
+        an admin who started it)."""
         secret = secrets.token_urlsafe(32)
-        self._store.put_token(Token(token_hash=_token_hash(secret), username=username))
+        self._store.put_token(Token(token_hash=_token_hash(secret), username=user.username))
         return secret
 
     def user_for_token(self, authorization: str | None, wait: bool = True) -> User:

@@ -18,6 +18,7 @@ from registry.query import ArtifactQueries
 from registry.rating import RatingService, registered_parent_scores
 from registry.settings import Settings
 from registry.sourcing import GitHubClient, HubClient, SourceReader
+from registry.workload import WorkloadService
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Registry:
     lineage: LineageService = field(init=False)
     packages: PackageService = field(init=False)
     queries: ArtifactQueries = field(init=False)
+    workload: WorkloadService = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.metadata
@@ -51,6 +53,7 @@ class Registry:
         self.lineage = LineageService(store, self.artifacts, self.github)
         self.queries = ArtifactQueries(self.artifacts, self.settings.max_page_size)
         self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub)
+        self.workload = WorkloadService(self.settings, self.users, self.artifacts, self.packages, sources)
 
     def reset(self, actor: User) -> None:
         """An empty registry holding only the default admin."""

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     monitor_max_program_bytes: int = 256 * 1024
     monitor_allowed_hosts: list[str] = Field(default_factory=list)
 
+    # The performance workload (registry/workload.py): caps on what one run may ask for.
+    workload_max_clients: int = 200
+    workload_max_models: int = 1000
+    workload_max_seconds: float = 600.0
+
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
