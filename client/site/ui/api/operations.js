@@ -21,6 +21,10 @@ const PAGE = `edges { node { ...ArtifactFields } cursor } pageInfo { hasNextPage
 
 const USER = "username permissions isAdmin createdAt";
 
+const WORKLOAD_RUN = `id startedBy backend phase done total models clients maxSeconds startedAt finishedAt artifactId
+  packageBytes error results { clients succeeded failed bytes seconds throughputBytesPerSecond meanSeconds
+  medianSeconds p99Seconds latenciesSeconds }`;
+
 /** @type {Record<string, string>} operation name -> GraphQL document */
 export const OPERATIONS = {
   Authenticate: `mutation Authenticate($input: AuthenticateInput!) {
@@ -80,6 +84,7 @@ ${RATING}`,
   RecentLogs: `query RecentLogs($limit: Int!) {
   health { recentLogs(limit: $limit) { at level event message requestId fields } }
 }`,
+  PerformanceWorkload: `query PerformanceWorkload { performanceWorkload { ${WORKLOAD_RUN} } }`,
   PreviewRating: `query PreviewRating($input: PreviewRatingInput!) {
   previewRating(input: $input) { admitted failures { metric value reason } rating { ...RatingFields } }
 }
@@ -114,6 +119,9 @@ ${ARTIFACT}`,
   deleteUser(input: $input) { deletedId ${USER_ERRORS} }
 }`,
   ResetRegistry: `mutation ResetRegistry { resetRegistry { ok ${USER_ERRORS} } }`,
+  StartPerformanceWorkload: `mutation StartPerformanceWorkload($input: StartPerformanceWorkloadInput!) {
+  startPerformanceWorkload(input: $input) { run { ${WORKLOAD_RUN} } ${USER_ERRORS} }
+}`,
 };
 
 /**
