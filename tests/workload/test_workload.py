@@ -2,6 +2,7 @@
 server over HTTP): admins only, one run at a time, caps, progress, and figures that add up."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from app.factory import create_app
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME
-from registry.workload import Results
+from registry.workload import Results, burst
 from tests.fakehub.tiny_llm import TINY_LLM_ID, add_tiny_llm
 from tests.servers import free_port, uvicorn_server
 
@@ -107,3 +108,30 @@ def test_the_p99_is_the_nearest_rank():
     assert Results(100, 100, 0, 0, 1.0, latencies).p99 == 99.0
     assert Results(3, 3, 0, 0, 1.0, [1.0, 2.0, 3.0]).p99 == 3.0
     assert Results(0, 0, 0, 0, 0.0, []).p99 == 0.0 and Results(0, 0, 0, 0, 0.0, []).throughput == 0.0
+
+
+@pytest.fixture
+def little_server():
+    """Answers /blob with 1 MB, /moved with a 307 to /blob (no token may follow), /missing with 404."""
+    from starlette.applications import Starlette
+    from starlette.responses import RedirectResponse, Response
+    from starlette.routing import Route
+
+    def blob(request):
+        assert "x-authorization" not in request.headers  # the token is not sent to a presigned URL
+        return Response(b"x" * 1_000_000)
+
+    def moved(request):
+        return RedirectResponse(f"{request.base_url}blob", status_code=307)
+
+    app = Starlette(routes=[Route("/blob", blob), Route("/moved", moved),
+                            Route("/missing", lambda request: Response(status_code=404))])
+    with uvicorn_server(app) as url:
+        yield url
+
+
+def test_the_load_generator_follows_redirects_and_reports_failures(little_server):
+    good = asyncio.run(burst(f"{little_server}/moved", "secret", 3, 30))
+    assert (len(good["latencies"]), good["failed"], good["bytes"]) == (3, 0, 3_000_000)
+    bad = asyncio.run(burst(f"{little_server}/missing", "secret", 2, 30))
+    assert bad["failed"] == 2 and bad["errors"] == [f"RuntimeError: status 404 from {little_server[7:]}"]
