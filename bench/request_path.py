@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--token-block", type=int, help="token uses reserved at once (1: a store write per "
+                        "request, as Lambda does); default: the embedded store's 64")
     parser.add_argument("--profile", action="store_true", help="also sample the server with py-spy under the "
                         "artifact query's and the REST GET's load, and print where the time goes")
     args = parser.parse_args()
@@ -73,7 +75,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as data_dir:
         artifact_id = store_artifact(data_dir)
-        with registry_server(data_dir) as server:
+        block = {} if args.token_block is None else {"token_reservation_block": str(args.token_block)}
+        with registry_server(data_dir, **block) as server:
             base = server.url
             token = login(base)
             headers = {"X-Authorization": f"bearer {token}"}
@@ -107,8 +110,9 @@ def main() -> None:
                             for label in ("graphql artifact(id){name}", "REST GET /artifacts/model/{id}")
                             if args.profile}
     cores = "server on core 0, wrk on core 1" if TWO_CORES else "ONE core shared by server and wrk"
+    block_note = "" if args.token_block is None else f", token block {args.token_block}"
     print(f"request path ({cores}; {args.rounds} interleaved rounds of {args.seconds:.0f} s, "
-          f"{args.connections} connections, medians):")
+          f"{args.connections} connections{block_note}, medians):")
     for label, runs in results.items():
         print(f"  {label:32s} {summary(runs)}")
     rate = {label: statistics.median(r.requests_per_second for r in runs) for label, runs in results.items()}
