@@ -103,9 +103,12 @@ class TokenLedger:
             writer.join(timeout=10)
         with self._changed:
             leases, self._leases = self._leases, {}
-        for token_hash, lease in leases.items():
-            if lease.left:
-                self._store.release_token_uses(token_hash, lease.left)
+        try:
+            for token_hash, lease in leases.items():
+                if lease.left:
+                    self._store.release_token_uses(token_hash, lease.left)
+        except Exception:  # the store is gone (shutdown): those uses are lost, the tokens end early, never late
+            return
 
     # internals -------------------------------------------------------------------------------------------------
     def _wanted(self, token: Token) -> int:

@@ -14,6 +14,9 @@ progress. A run:
    token issued for the run, follows the redirect to a presigned S3 URL on AWS, and reports each download;
 4. done (or failed, with the reason): the figures stay until the next run.
 
+The run lives in a thread of the serving process: it needs a long-lived server (`./run serve`, the container
+service). On Lambda, whose process is frozen once a response is sent, start it against one of those instead.
+
 Latency of one download: from sending the request to its last byte. Throughput: bytes delivered by all clients
 over the wall time from the first request to the last byte. p99: nearest rank (the 99th of 100 values sorted).
 """

@@ -196,8 +196,8 @@ def test_an_admin_runs_the_performance_workload_from_the_dashboard(page, registr
     page.get_by_label("Models in the registry besides Tiny-LLM").fill("3")
     page.get_by_label("Clients downloading Tiny-LLM at once").fill("3")
     page.get_by_role("button", name="Run the performance workload").click()
-    expect(page.get_by_role("table", name="Performance workload results")).to_contain_text("3 succeeded",
-                                                                                          timeout=180_000)
+    results = page.get_by_role("table", name="Performance workload results")
+    expect(results).to_contain_text("3 succeeded", timeout=180_000)
     expect(page.get_by_role("img", name=re.compile("Download latencies of 3 clients"))).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Finished")).to_be_visible()
     assert axe_violations(page) == []
