@@ -5,7 +5,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from registry.model import Artifact
-from resolvers.scope import RequestScope, as_caller
+from resolvers.scope import RequestScope, read_as_caller
 
 
 class GraphQLContext(BaseContext):
@@ -15,5 +15,5 @@ class GraphQLContext(BaseContext):
         self.artifact_loader: DataLoader[str, Artifact | None] = DataLoader(load_fn=self._load_artifacts)
 
     async def _load_artifacts(self, ids: list[str]) -> list[Artifact | None]:
-        found = await as_caller(self.scope, self.scope.registry.artifacts.get_many, ids)
+        found = await read_as_caller(self.scope, self.scope.registry.artifacts.get_many, ids)
         return [found.get(i) for i in ids]

@@ -5,8 +5,12 @@ names for domain events from registry/events.py, "error" for unexpected faults),
 the context of the request being served, worker threads included) and the event's own fields. Expected failures
 never carry a traceback; an unexpected one carries it once, in `traceback`.
 
-Formatting happens in the thread that logs (it is cheap: one json.dumps, and the request id is at hand there);
-writing to stderr happens in a QueueListener thread, so a slow terminal or log collector never stalls a request.
+Off the hot path: the thread that logs builds the entry once (the request id is at hand there) and appends it,
+with its JSON line, to in-memory buffers: no lock anyone waits on, no system call. A writer thread wakes every
+`FLUSH_SECONDS` and writes what has accumulated to stderr in one write, so a request never wakes a thread and a
+slow terminal or log collector never stalls one. (The earlier QueueHandler woke the listener thread on every
+record: under load, py-spy and cProfile put that wake-up among the largest costs of a request.) The buffer is
+bounded: if stderr stalls for long, the oldest unwritten lines are dropped rather than memory growing.
 """
 from __future__ import annotations
 
@@ -14,10 +18,9 @@ import atexit
 import contextvars
 import json
 import logging
-import logging.handlers
-import queue
 import sys
 import threading
+import time
 from collections import deque
 from datetime import datetime, timezone
 from typing import Any
@@ -27,6 +30,8 @@ from registry.health import LogEntry
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 ROOT = "registry"  # every logger of the application lives under it (registry.events, registry.http)
 RECENT_LIMIT = 500
+FLUSH_SECONDS = 0.1
+_MAX_PENDING_LINES = 100_000
 
 _lock = threading.Lock()
 _feed: RecentLogs | None = None
@@ -44,60 +49,82 @@ def entry_of(record: logging.LogRecord) -> LogEntry:
                     traceback=traceback)
 
 
+def json_line(entry: LogEntry) -> str:
+    line: dict[str, Any] = {"at": entry.at.isoformat(timespec="milliseconds"), "level": entry.level,
+                            "event": entry.event, "message": entry.message}
+    if entry.request_id:
+        line["request_id"] = entry.request_id
+    line.update(entry.fields)
+    if entry.traceback:
+        line["traceback"] = entry.traceback
+    return json.dumps(line, default=str)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = entry_of(record)
-        line: dict[str, Any] = {"at": entry.at.isoformat(timespec="milliseconds"), "level": entry.level,
-                                "event": entry.event, "message": entry.message}
-        if entry.request_id:
-            line["request_id"] = entry.request_id
-        line.update(entry.fields)
-        if entry.traceback:
-            line["traceback"] = entry.traceback
-        return json.dumps(line, default=str)
+        return json_line(entry_of(record))
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is when a line is written (test runners and daemons swap it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-    @property  # type: ignore[override]
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        pass
-
-
-class _Tagged(logging.Filter):
-    """Stamps the request id on the record in the thread that logs it (the writer thread has no context)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "request_id", None) is None:
-            record.request_id = REQUEST_ID.get()
-        return True
-
-
-class RecentLogs(logging.Handler):
-    """The last `limit` entries, newest last, for the health dashboard (bounded memory)."""
+class RecentLogs:
+    """The last `limit` entries, newest last, for the health dashboard (bounded memory). Appending to a deque is
+    atomic under the GIL: no lock."""
 
     def __init__(self, limit: int = RECENT_LIMIT) -> None:
-        super().__init__(level=logging.INFO)
         self._entries: deque[LogEntry] = deque(maxlen=limit)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        entry = entry_of(record)
-        with self.lock or threading.Lock():
-            self._entries.append(entry)
+    def add(self, entry: LogEntry) -> None:
+        self._entries.append(entry)
 
     def recent(self, limit: int) -> list[LogEntry]:
         """Up to `limit` entries, newest first."""
-        with self.lock or threading.Lock():
-            entries = list(self._entries)
+        entries = list(self._entries)
         return entries[::-1][:max(0, limit)]
+
+
+class StructuredLog(logging.Handler):
+    """Builds each record's entry once, in the thread that logs: into the recent feed, and as a JSON line into the
+    buffer the writer thread empties to stderr every `flush_seconds`."""
+
+    def __init__(self, feed: RecentLogs, flush_seconds: float = FLUSH_SECONDS) -> None:
+        super().__init__(level=logging.INFO)
+        self.feed = feed
+        self._pending: deque[str] = deque(maxlen=_MAX_PENDING_LINES)
+        self._flush_seconds = flush_seconds
+        threading.Thread(target=self._write_forever, name="log-writer", daemon=True).start()
+        atexit.register(self.flush)
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Without the handler lock logging.Handler takes: both buffers are safe to append to from any thread. The
+        request id is stamped on the record here, in the thread whose context holds it (other handlers, such as
+        pytest's, read the record later)."""
+        if getattr(record, "request_id", None) is None:
+            record.request_id = REQUEST_ID.get()
+        entry = entry_of(record)
+        self.feed.add(entry)
+        self._pending.append(json_line(entry))
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.handle(record)
+
+    def flush(self) -> None:
+        """Write every pending line in one write to whatever sys.stderr is now (test runners and daemons swap
+        it)."""
+        lines = []
+        while self._pending:
+            lines.append(self._pending.popleft())
+        if lines:
+            stream = sys.stderr
+            stream.write("\n".join(lines) + "\n")
+            stream.flush()
+
+    def _write_forever(self) -> None:
+        while True:
+            time.sleep(self._flush_seconds)
+            try:
+                self.flush()
+            except (OSError, ValueError):  # stderr closed or gone: the lines are dropped, logging goes on
+                continue
 
 
 def configure_logging(level: int = logging.INFO) -> RecentLogs:
@@ -109,19 +136,7 @@ def configure_logging(level: int = logging.INFO) -> RecentLogs:
             return _feed
         root = logging.getLogger(ROOT)
         root.setLevel(level)
-        tagger = _Tagged()
         feed = RecentLogs()
-        feed.addFilter(tagger)
-        records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-        to_queue = logging.handlers.QueueHandler(records)  # formats the line here: the record's context is here
-        to_queue.addFilter(tagger)
-        to_queue.setFormatter(JsonFormatter())
-        stderr = _Stderr()
-        stderr.setFormatter(logging.Formatter("%(message)s"))
-        listener = logging.handlers.QueueListener(records, stderr, respect_handler_level=True)
-        listener.start()
-        atexit.register(listener.stop)
-        root.addHandler(to_queue)
-        root.addHandler(feed)
+        root.addHandler(StructuredLog(feed))
         _feed = feed
         return feed

@@ -8,16 +8,18 @@ download is read from the blob store chunk by chunk, so memory stays flat whatev
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import anyio.from_thread
 import re2
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import error_response
+from app.streaming import package_response
 from registry.errors import InvalidInput, RangeNotSatisfiable
 from resolvers import package as packages
-from resolvers.scope import scope_from_state
+from resolvers.scope import call, scope_from_state
 from scoring.parts import PackagePart
 
 router = APIRouter()
@@ -63,18 +65,17 @@ async def download(artifact_id: str, request: Request, part: PackagePart = Packa
         span = parse_range(request.headers.get("range"), item.size)
     except RangeNotSatisfiable as exc:
         return error_response(exc, headers={"Content-Range": f"bytes */{exc.details['size']}"})
-    stream = scope.registry.packages.open_range
+    stored = scope.registry.packages
+    path = await call(stored.local_path, item.key)
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{item.sha256}"', "X-Checksum-Sha256": item.sha256,
                "Content-Disposition": f'attachment; filename="{item.filename}"'}
     if span is None:
         headers["Content-Length"] = str(item.size)
-        return StreamingResponse(stream(item.key), headers=headers,
-                                 media_type="application/zip")
+        return package_response(path, partial(stored.open_range, item.key), (0, item.size - 1), 200, headers)
     start, end = span
     headers["Content-Length"] = str(end - start + 1)
     headers["Content-Range"] = f"bytes {start}-{end}/{item.size}"
-    return StreamingResponse(stream(item.key, start, end), status_code=206, headers=headers,
-                             media_type="application/zip")
+    return package_response(path, partial(stored.open_range, item.key), span, 206, headers)
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -262,6 +262,7 @@ class ArtifactService:
         """(sort key, id) of every artifact whose name or README matches."""
         regex = compile_regex(pattern, self._settings.max_regex_length)
         for key, artifact_id, name, readme in self._artifacts.iter_search_text(types):
+            # UTF-8 bytes: a pattern compiled from str matches them as it would the text, without encoding it.
             if regex.search(name) or regex.search(readme):
                 yield key, artifact_id
 

@@ -24,6 +24,7 @@ from registry.password import check_password
 from registry.settings import Settings
 from registry.paging import as_utc
 from registry.ports import UserStore
+from registry.tokens import TokenLedger
 
 _USERNAME = re2.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 _hasher = PasswordHasher()
@@ -56,6 +57,7 @@ class UserService:
     def __init__(self, store: UserStore, settings: Settings) -> None:
         self._store = store
         self._settings = settings
+        self.tokens = TokenLedger(store, settings.token_max_uses, settings.token_block)
 
     def ensure_default_admin(self) -> None:
         if self._store.get_user(self._settings.admin_username) is None:
@@ -75,20 +77,27 @@ class UserService:
         except (VerificationError, InvalidHashError):
             events.emit("login.failed", username=username[:64])
             raise AuthenticationFailed("the user or password is invalid") from None
+        return self.issue_token(user)
+
+    def issue_token(self, user: User) -> str:
+        """A new bearer secret for `user`, already authenticated (the login above, or a server-side job acting for
+        an admin who started it)."""
         secret = secrets.token_urlsafe(32)
-        self._store.put_token(Token(token_hash=_token_hash(secret), username=username))
+        self._store.put_token(Token(token_hash=_token_hash(secret), username=user.username))
         return secret
 
-    def user_for_token(self, authorization: str | None) -> User:
-        """Resolve a request's token to its user, counting one use against its budget."""
+    def user_for_token(self, authorization: str | None, wait: bool = True) -> User:
+        """Resolve a request's token to its user, counting one use against its budget. With `wait=False`, raise
+        registry.tokens.NotHeld when counting the use would need a store write (see TokenLedger.use)."""
         secret = parse_authorization(authorization)
-        token = self._store.use_token(_token_hash(secret), self._settings.token_max_uses)
+        token = self.tokens.use(_token_hash(secret), wait)
         if token is None:
             raise AuthenticationFailed("the token is invalid or has been used up")
         if utcnow() - as_utc(token.issued_at) > timedelta(seconds=self._settings.token_ttl_seconds):
             raise AuthenticationFailed("the token has expired")
         user = self._store.get_user(token.username)
-        if user is None:
+        if user is None or as_utc(token.issued_at) < as_utc(user.created_at):
+            # A token older than its account was issued to a deleted one of the same name (or before a reset).
             raise AuthenticationFailed("the token's user no longer exists")
         if user.credentials_changed_at is not None \
                 and as_utc(token.issued_at) < as_utc(user.credentials_changed_at):

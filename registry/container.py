@@ -24,6 +24,7 @@ from registry.sensitive import SensitiveModels
 from registry.settings import Settings
 from registry.signing import deployment_signer
 from registry.sourcing import GitHubClient, HubClient, SourceReader
+from registry.workload import WorkloadService
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Registry:
     downloads: DownloadService = field(init=False)
     sensitive: SensitiveModels = field(init=False)
     popularity: PopularityService = field(init=False)
+    workload: WorkloadService = field(init=False)
 
     def __post_init__(self) -> None:
         store = self.metadata
@@ -67,6 +69,7 @@ class Registry:
                                          deployment_signer(self.settings))
         self.sensitive = SensitiveModels(self.settings, store, store, self.audit)
         self.popularity = PopularityService(store, store, store, self.settings.max_page_size)
+        self.workload = WorkloadService(self.settings, self.users, self.artifacts, self.packages, sources)
 
     def reset(self, actor: User) -> None:
         """An empty registry holding only the default admin."""

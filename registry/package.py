@@ -191,6 +191,10 @@ class PackageService:
         """Bytes [start, end] (inclusive) of a stored zip, for a server that streams downloads itself."""
         return self._blobs.open_read(key, start, end)
 
+    def local_path(self, key: str) -> str | None:
+        """The local file holding a stored zip (embedded store), for a server that sends files itself."""
+        return self._blobs.local_path(key)
+
     # mirroring -------------------------------------------------------------------------------------------------
     def _mirror(self, artifact: Artifact) -> Artifact:
         """The first download of a hub artifact copies its files, at the commit ingest recorded, into a stored

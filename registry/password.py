@@ -14,8 +14,6 @@ requires, and production refuses to start with it unless a setting allows it (re
 """
 from __future__ import annotations
 
-from zxcvbn import zxcvbn
-
 from registry.errors import InvalidInput
 
 MIN_LENGTH = 12
@@ -30,6 +28,8 @@ def check_password(username: str, password: str) -> None:
         raise InvalidInput(f"passwords are {MIN_LENGTH} to {MAX_LENGTH} characters")
     if len(username) >= _MIN_USERNAME_IN_PASSWORD and username.casefold() in password.casefold():
         raise InvalidInput("the password must not contain the username")
+    from zxcvbn import zxcvbn  # here, not at import: loading its dictionaries is ~30 ms of every cold start
+
     estimate = zxcvbn(password, user_inputs=[username])
     if estimate["score"] < MIN_SCORE:
         feedback = estimate["feedback"]

@@ -13,10 +13,20 @@ Vocabulary used below:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import IO, Any, Protocol
+from dataclasses import dataclass
+from typing import IO, Any, NamedTuple, Protocol
 
 from registry.model import Artifact, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload, User
 from registry.paging import Page
+
+
+class SearchText(NamedTuple):
+    """What regex search reads of a record: its name and README as UTF-8 (RE2 searches the bytes directly)."""
+
+    sort_key: str
+    id: str
+    name: bytes
+    readme: bytes
 
 
 class ArtifactStore(Protocol):
@@ -62,8 +72,10 @@ class ArtifactStore(Protocol):
         """At most `limit` records after `cursor` (a registry.paging cursor), keyset-paged: a page costs the same
         whatever the registry's size. A malformed cursor raises InvalidInput."""
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str, str]]:
-        """Stream (sort key, id, name, readme) of every record in batches, never loading all at once."""
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
+        """The search text of every ready record of `types`. SQLite answers from an in-process cache brought up to
+        date from the database's change log before every call (store/search_text.py): read-your-write, also for
+        other processes' writes. DynamoDB streams the records page by page, never loading all at once."""
 
     def delete_artifact(self, artifact_id: str) -> None:
         """Remove the record, its rating, its monitor, its search counter and its parent links. A missing id is not
@@ -95,13 +107,27 @@ class ClaimStore(Protocol):
         """Give `key` up; a key nobody holds is not an error."""
 
 
+@dataclass(frozen=True)
+class TokenGrant:
+    """What `reserve_token_uses` granted: the token as stored after the reservation, and how many uses it got."""
+
+    token: Token
+    granted: int
+
+
 class UserStore(Protocol):
     """Users and their bearer tokens (hashed). All reads are read-your-write.
 
-    `use_token` is atomic and never lets a token past `max_uses`, whatever the concurrency (SQLite: one guarded
-    UPDATE; DynamoDB: a conditional UpdateItem). `delete_user` removes the user and every token issued to them:
-    atomically on SQLite; on DynamoDB as one batch of deletes, which a crash can interrupt, leaving tokens whose
-    user is gone (services refuse a token whose user does not exist).
+    Token budgets: a token's stored `uses` counts the uses *reserved* for it. `reserve_token_uses` is atomic and
+    never reserves past `max_uses`, whatever the concurrency and however many processes share the store (SQLite:
+    one `BEGIN IMMEDIATE` transaction; DynamoDB: a conditional UpdateItem `uses <= max - n`): the sum of all grants
+    of a token never exceeds `max_uses`. `release_token_uses` gives back uses a reservation did not spend, so that
+    the uses honoured stay exact when a process lets a reservation go (registry/tokens.py holds reservations in
+    memory, so that a request does not write the store).
+
+    `delete_user` removes the user and every token issued to them: atomically on SQLite; on DynamoDB as one batch
+    of deletes, which a crash can interrupt, leaving tokens whose user is gone (services refuse a token whose user
+    does not exist).
     """
 
     def put_user(self, user: User, overwrite: bool = False) -> None:
@@ -116,8 +142,11 @@ class UserStore(Protocol):
 
     def put_token(self, token: Token) -> None: ...
 
-    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
-        """Count one use; the token as it is after the use, or None if unknown or used up."""
+    def reserve_token_uses(self, token_hash: str, max_uses: int, wanted: int = 1) -> TokenGrant | None:
+        """Reserve min(`wanted`, what is left) uses, at least one; None if the token is unknown or used up."""
+
+    def release_token_uses(self, token_hash: str, unused: int) -> None:
+        """Give back `unused` reserved uses (never below zero uses); a missing token is not an error."""
 
 
 class UploadStore(Protocol):
@@ -223,6 +252,10 @@ class BlobStore(Protocol):
 
     def download_to(self, key: str, path: str) -> None:
         """Copy the blob to a local file, streaming."""
+
+    def local_path(self, key: str) -> str | None:
+        """The file on this machine that holds the blob, for a server that sends it itself (the file store:
+        NotFound if the blob is absent); None from a store without local files (S3), whatever the key."""
 
     def delete(self, key: str) -> None:
         """Idempotent."""

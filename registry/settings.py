@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     allow_default_admin_password: bool = False
     token_max_uses: int = 1000
     token_ttl_seconds: int = 10 * 3600
+    # Token uses a process reserves from the store at once (registry/tokens.py); None: 64 on the embedded store,
+    # 1 on AWS (Lambda freezes a process between invocations, so it could not give unspent uses back).
+    token_reservation_block: int | None = None
 
     max_page_size: int = 100
     max_name_length: int = 512
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
     # Monitors running at once (each is a Node process of up to monitor_memory_mb of heap): more downloads of
     # sensitive models wait for a slot, so a burst of them cannot exhaust the machine's memory.
     monitor_max_concurrent: int = Field(default=4, ge=1)
+
+    # The performance workload (registry/workload.py): caps on what one run may ask for.
+    workload_max_clients: int = 200
+    workload_max_models: int = 1000
+    workload_max_seconds: float = 600.0
 
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
@@ -97,6 +105,13 @@ class Settings(BaseSettings):
             raise ValueError("production refuses the published default admin password: set REGISTRY_ADMIN_PASSWORD,"
                              " or REGISTRY_ALLOW_DEFAULT_ADMIN_PASSWORD=true to keep it on purpose")
         return self
+
+    @property
+    def token_block(self) -> int:
+        """The token reservation block in force (see `token_reservation_block`)."""
+        if self.token_reservation_block is not None:
+            return self.token_reservation_block
+        return 64 if self.backend == "local" else 1
 
     def base_url(self, request_base_url: str) -> str:
         """Where clients reach this server: the configured public URL, else the URL the request came to."""

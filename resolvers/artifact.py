@@ -9,7 +9,7 @@ from registry.model import Artifact, ArtifactType, AuditEntry, User
 from registry.paging import Connection
 from registry.query import WILDCARD, NameQuery, QueryPage
 from registry.rating import Links
-from resolvers.scope import RequestScope, as_caller
+from resolvers.scope import RequestScope, as_caller, read_as_caller
 
 T = TypeVar("T")
 S = TypeVar("S", list[Artifact], Connection[Artifact], QueryPage)
@@ -43,7 +43,7 @@ async def on_typed(scope: RequestScope, artifact_type: ArtifactType | None, arti
 
 
 async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
-    return await as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
+    return await read_as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
 
 
 def searched(scope: RequestScope, search: Callable[..., S]) -> Callable[..., S]:

@@ -57,7 +57,8 @@ ArtifactId = Annotated[str, Path(pattern=ARTIFACT_ID_PATTERN, max_length=128)]
 router = APIRouter()
 
 
-def request_scope(request: Request) -> RequestScope:
+async def request_scope(request: Request) -> RequestScope:
+    """async: FastAPI runs a plain `def` dependency in a worker thread, a hop per request for a dict lookup."""
     return scope_from_state(request.state)
 
 

@@ -22,13 +22,14 @@ from schema.query import ArtifactQuery, node_query
 from schema.rating import RatingMutation, RatingQuery
 from schema.security import SecurityMutation, SecurityQuery
 from schema.types import ArtifactNode
+from schema.workload import WorkloadMutation, WorkloadQuery
 
 # Introspection nests ~13 levels (TypeRef's ofType chain); ordinary queries stay far below this.
 MAX_TOTAL_NESTING = 20
 
 # Each area contributes its own root types; they are merged into one Query and one Mutation.
-QUERIES = (ArtifactQuery, RatingQuery, LineageQuery, SecurityQuery)
-MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation, SecurityMutation)
+QUERIES = (ArtifactQuery, RatingQuery, LineageQuery, SecurityQuery, WorkloadQuery)
+MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation, SecurityMutation, WorkloadMutation)
 
 
 class RegistrySchema(strawberry.Schema):

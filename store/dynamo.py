@@ -6,7 +6,7 @@ Items (pk / sk):
 - rating      `A#<id>` / `R`
 - parent link `P#<parent url>` / `<id>`  one per entry of Artifact.parent_urls (lineage's descendants)
 - user        `U` / `<username>`        few, so one partition; listing them is a Query
-- token       `T#<sha256>` / `T`        uses counted by a conditional UpdateItem
+- token       `T#<sha256>` / `T`        uses reserved by a conditional UpdateItem
 - user token  `UT#<username>` / `<sha256>` finds a user's tokens without a GSI (strongly consistent)
 - upload      `UP#<id>` / `UP`
 - audit       `AU#<artifact id>` / `<at>#<random>`  oldest first by sort key
@@ -44,6 +44,7 @@ from registry.errors import Conflict, NotFound
 from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload,
                             User)
 from registry.paging import Page, decode_cursor, sort_key, timestamp_key
+from registry.ports import SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
 
 Item = dict[str, dict[str, Any]]
@@ -200,13 +201,14 @@ class DynamoMetadataStore:
                             Limit=count, max_items=count)
         return [(head["sort"]["S"], head) for head in heads]
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str, str]]:
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
         for kind in type_list(types):
             for head in self._query(IndexName="by_type", KeyConditionExpression="gsi_type = :type",
                                     ExpressionAttributeValues={":type": _s(kind.value)}, Limit=_SEARCH_PAGE):
                 artifact = self._decode(head)
                 if artifact is not None:
-                    yield sort_key(artifact), artifact.id, artifact.name, artifact.readme
+                    yield SearchText(sort_key(artifact), artifact.id, artifact.name.encode(),
+                                     artifact.readme.encode())
 
     def delete_artifact(self, artifact_id: str) -> None:
         """The head, its chunks and rating (one partition), then its parent links."""
@@ -266,20 +268,40 @@ class DynamoMetadataStore:
                                                       "issued_at": _s(token.issued_at.isoformat()),
                                                       "uses": {"N": str(token.uses)}})
 
-    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
-        """One conditional UpdateItem: DynamoDB applies `uses < max` and the increment atomically."""
+    def reserve_token_uses(self, token_hash: str, max_uses: int, wanted: int = 1) -> TokenGrant | None:
+        """A conditional UpdateItem adds n uses only while `uses <= max - n`; when n does not fit, the token is read
+        (strongly consistent) and n shrinks to what is left, until a grant succeeds or nothing is left."""
+        count = max(wanted, 1)
+        for _ in range(_RETRIES):
+            try:
+                item = self._db.update_item(
+                    TableName=self.table, Key=_token_key(token_hash), UpdateExpression="SET uses = uses + :n",
+                    ConditionExpression="attribute_exists(pk) AND uses <= :limit", ReturnValues="ALL_NEW",
+                    ExpressionAttributeValues={":n": {"N": str(count)}, ":limit": {"N": str(max_uses - count)}},
+                )["Attributes"]
+            except ClientError as error:
+                if _code(error) != "ConditionalCheckFailedException":
+                    raise
+                current = self._get(_token_key(token_hash))
+                left = max_uses - int(current["uses"]["N"]) if current else 0
+                if left <= 0:
+                    return None
+                count = min(count, left)
+                continue
+            return TokenGrant(Token(token_hash=token_hash, username=item["username"]["S"],
+                                    issued_at=item["issued_at"]["S"], uses=int(item["uses"]["N"])), count)
+        raise RuntimeError("a token's uses kept changing while being reserved; try again later")
+
+    def release_token_uses(self, token_hash: str, unused: int) -> None:
+        """Subtracts only while the result stays at or above zero (a reset or a deletion may have come between)."""
         try:
-            item = self._db.update_item(TableName=self.table, Key=_token_key(token_hash),
-                                        UpdateExpression="SET uses = uses + :one",
-                                        ConditionExpression="attribute_exists(pk) AND uses < :max",
-                                        ExpressionAttributeValues={":one": {"N": "1"}, ":max": {"N": str(max_uses)}},
-                                        ReturnValues="ALL_NEW")["Attributes"]
+            self._db.update_item(TableName=self.table, Key=_token_key(token_hash),
+                                 UpdateExpression="SET uses = uses - :n",
+                                 ConditionExpression="attribute_exists(pk) AND uses >= :n",
+                                 ExpressionAttributeValues={":n": {"N": str(unused)}})
         except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
-                return None
-            raise
-        return Token(token_hash=token_hash, username=item["username"]["S"], issued_at=item["issued_at"]["S"],
-                     uses=int(item["uses"]["N"]))
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
 
     # uploads ---------------------------------------------------------------------------------------------------
     def claim(self, key: str) -> bool:

@@ -22,7 +22,7 @@ from registry.errors import InvalidInput, NotFound, TooLarge
 
 _KEY = re2.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$")
 _MAX_KEY_CHARS = 1024
-_CHUNK = 1024 * 1024
+_CHUNK = 256 * 1024  # per read: a hundred concurrent downloads hold tens of MB, not hundreds
 
 
 class FileBlobStore:
@@ -95,6 +95,12 @@ class FileBlobStore:
             handle.close()
             raise InvalidInput(f"byte range {start}-{end} is outside the blob")
         return _read_range(handle, start, end)
+
+    def local_path(self, key: str) -> str | None:
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"no blob {key!r}")
+        return str(path)
 
     def download_to(self, key: str, path: str) -> None:
         try:

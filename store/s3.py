@@ -129,6 +129,9 @@ class S3BlobStore:
             raise
         return _stream(body)
 
+    def local_path(self, key: str) -> str | None:
+        return None
+
     def download_to(self, key: str, path: str) -> None:
         try:
             self._s3.download_file(self._bucket, key, path)

@@ -4,7 +4,8 @@ Records are kept as the pydantic model's JSON next to the columns that are searc
 status, sort key, source URL), each behind an index, so every lookup is a seek. SQLite runs in WAL mode and
 each thread gets its own connection (the app calls the store from worker threads): readers never block the
 writer, and writers wait for each other through `busy_timeout`. Every statement runs in autocommit except the
-few multi-statement writes, which take `BEGIN IMMEDIATE` so they are atomic.
+few multi-statement writes, which take `BEGIN IMMEDIATE` so they are atomic. Regex search reads its texts from an
+in-process cache kept current by a change log that triggers write (store/search_text.py).
 """
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ from registry.errors import Conflict, NotFound
 from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload,
                             User)
 from registry.paging import Page, decode_cursor, sort_key, timestamp_key
+from registry.ports import SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
+from store.search_text import Row as SearchRow
+from store.search_text import SearchTextCache
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
@@ -49,25 +53,38 @@ CREATE TABLE IF NOT EXISTS downloads (
 CREATE INDEX IF NOT EXISTS downloads_artifact ON downloads (artifact_id, at, seq);
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS search_appearances (artifact_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS artifact_changes (artifact_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS artifact_changes_seq ON artifact_changes (seq);
 """
+# The change log the search-text cache follows: every write to an artifact row, from any connection or process,
+# records the row's id under the next sequence number, in the writer's own transaction (one row per id: the log
+# stays as long as the number of ids ever stored).
+_CHANGE_LOG = "".join(f"""
+CREATE TRIGGER IF NOT EXISTS artifacts_{event.lower()}_logged AFTER {event} ON artifacts BEGIN
+    INSERT OR REPLACE INTO artifact_changes (artifact_id, seq)
+    VALUES ({row}.id, (SELECT coalesce(max(seq), 0) + 1 FROM artifact_changes));
+END;""" for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")))
 _TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit", "monitors",
            "downloads", "settings", "search_appearances")
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
+_SEARCH_CACHE_BYTES = 512 * 1024 * 1024  # of search text held in memory; past it searches stream from the file
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
 
 
 class SqliteMetadataStore:
     """The embedded MetadataStore. `path` is the database file; its directory is created if missing."""
 
-    def __init__(self, path: Path | str, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, path: Path | str, busy_timeout_ms: int = 10_000,
+                 search_cache_bytes: int = _SEARCH_CACHE_BYTES) -> None:
         self._path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._db().executescript(_SCHEMA)
+        self._db().executescript(_SCHEMA + _CHANGE_LOG)
+        self._search = SearchTextCache(self._search_rows, self._changed_search_rows, search_cache_bytes)
 
     # connections -----------------------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -185,10 +202,15 @@ class SqliteMetadataStore:
     def _ready_page(self, sql: str, params: tuple[Any, ...]) -> list[tuple[str, str]]:
         return [(key, body) for key, body in self._db().execute(sql, params)]
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[tuple[str, str, str, str]]:
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
+        wanted = type_list(types)
+        cached = self._search.entries(wanted)
+        return cached if cached is not None else self._stream_search_text(wanted)
+
+    def _stream_search_text(self, types: list[ArtifactType]) -> Iterator[SearchText]:
         """Keyset batches, each a fresh query: the generator may be resumed on another thread, and no read
-        transaction stays open between batches."""
-        wanted = [kind.value for kind in type_list(types)]
+        transaction stays open between batches (used when the texts are over the cache's memory budget)."""
+        wanted = [kind.value for kind in types]
         after = ""
         while True:
             rows = self._db().execute(
@@ -196,10 +218,38 @@ class SqliteMetadataStore:
                 f"AND sort_key > ? AND type IN ({_marks(wanted)}) ORDER BY sort_key LIMIT ?",
                 (_READY, after, *wanted, _SEARCH_BATCH)).fetchall()
             for key, artifact_id, name, readme in rows:
-                yield key, artifact_id, name, readme or ""
+                yield SearchText(key, artifact_id, name.encode(), (readme or "").encode())
             if len(rows) < _SEARCH_BATCH:
                 return
             after = rows[-1][0]
+
+    @contextmanager
+    def _search_rows(self) -> Iterator[tuple[int, Iterator[SearchRow]]]:
+        """Every ready row and the change log's sequence number, from one read snapshot."""
+        with self._snapshot() as db:
+            rows = db.execute("SELECT id, type, sort_key, name, readme FROM artifacts WHERE status = ?", (_READY,))
+            yield _last_change(db), (SearchRow(*row) for row in rows)
+
+    def _changed_search_rows(self, since: int) -> tuple[int, list[str], list[SearchRow]]:
+        with self._snapshot() as db:
+            changed = [artifact_id for (artifact_id,) in db.execute(
+                "SELECT artifact_id FROM artifact_changes WHERE seq > ?", (since,))]
+            if not changed:
+                return since, [], []
+            rows = [SearchRow(*row) for chunk in _chunks(changed) for row in db.execute(
+                f"SELECT id, type, sort_key, name, readme FROM artifacts WHERE status = ? AND id IN "
+                f"({_marks(chunk)})", (_READY, *chunk))]
+            return _last_change(db), changed, rows
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement inside sees the same committed state (WAL: no writer waits)."""
+        db = self._db()
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
 
     def delete_artifact(self, artifact_id: str) -> None:
         with self._transaction() as db:
@@ -247,13 +297,21 @@ class SqliteMetadataStore:
         self._db().execute("INSERT OR REPLACE INTO tokens (token_hash, username, issued_at, uses) VALUES (?, ?, ?, ?)",
                            (token.token_hash, token.username, token.issued_at.isoformat(), token.uses))
 
-    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
-        """One UPDATE guarded by `uses < max`: concurrent callers can never push a token past its budget."""
-        row = self._db().execute("UPDATE tokens SET uses = uses + 1 WHERE token_hash = ? AND uses < ? "
-                                 "RETURNING token_hash, username, issued_at, uses", (token_hash, max_uses)).fetchone()
-        if row is None:
-            return None
-        return Token(token_hash=row[0], username=row[1], issued_at=row[2], uses=row[3])
+    def reserve_token_uses(self, token_hash: str, max_uses: int, wanted: int = 1) -> TokenGrant | None:
+        """One write transaction (read, then a guarded UPDATE): concurrent reservations, from any thread or
+        process, never grant more than `max_uses` in total."""
+        with self._transaction() as db:
+            row = db.execute("SELECT username, issued_at, uses FROM tokens WHERE token_hash = ?",
+                             (token_hash,)).fetchone()
+            if row is None or row[2] >= max_uses:
+                return None
+            granted = min(max(wanted, 1), max_uses - row[2])
+            db.execute("UPDATE tokens SET uses = uses + ? WHERE token_hash = ?", (granted, token_hash))
+        return TokenGrant(Token(token_hash=token_hash, username=row[0], issued_at=row[1], uses=row[2] + granted),
+                          granted)
+
+    def release_token_uses(self, token_hash: str, unused: int) -> None:
+        self._db().execute("UPDATE tokens SET uses = max(uses - ?, 0) WHERE token_hash = ?", (unused, token_hash))
 
     # claims ----------------------------------------------------------------------------------------------------
     def claim(self, key: str) -> bool:
@@ -346,6 +404,10 @@ def _artifact_row(artifact: Artifact) -> tuple[str, str, str, str, str, str | No
     and the whole record as JSON."""
     return (artifact.id, artifact.type.value, artifact.name, artifact.status.value, sort_key(artifact),
             artifact.source_url, artifact.readme, artifact.model_dump_json())
+
+
+def _last_change(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT coalesce(max(seq), 0) FROM artifact_changes").fetchone()[0])
 
 
 def _write_parents(db: sqlite3.Connection, artifact: Artifact) -> None:

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from registry.settings import DEFAULT_ADMIN_USERNAME
 from tests.browser.conftest import axe_violations, build_package, sign_in
+from tests.fakehub.tiny_llm import add_tiny_llm
 from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL
 from tests.fakehub.seed import NO_CARD_ID
 
@@ -186,6 +187,21 @@ def test_dashboard_shows_components_traffic_and_logs(page, registry):
     expect(page.get_by_role("table", name="Requests and errors per minute")).to_be_visible()
     expect(page.get_by_role("table", name="The newest log entries first")).to_be_visible()
     expect(page.get_by_label(re.compile("Refresh every"))).to_be_checked()
+    assert axe_violations(page) == []
+
+
+def test_an_admin_runs_the_performance_workload_from_the_dashboard(page, registry, fake_hub_server):
+    add_tiny_llm(fake_hub_server)
+    sign_in(page)
+    nav(page, "Dashboard").click()
+    expect(page.get_by_role("heading", name="Performance workload")).to_be_visible()
+    page.get_by_label("Models in the registry besides Tiny-LLM").fill("3")
+    page.get_by_label("Clients downloading Tiny-LLM at once").fill("3")
+    page.get_by_role("button", name="Run the performance workload").click()
+    results = page.get_by_role("table", name="Performance workload results")
+    expect(results).to_contain_text("3 succeeded", timeout=180_000)
+    expect(page.get_by_role("img", name=re.compile("Download latencies of 3 clients"))).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Finished")).to_be_visible()
     assert axe_violations(page) == []
 
 

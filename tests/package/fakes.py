@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from registry.errors import Conflict, NotFound, TooLarge
 from registry.model import Artifact, ArtifactStatus, AuditEntry, DownloadRecord, Monitor, Token, Upload, User
+from registry.ports import TokenGrant
 
 
 class MemoryMetadata:
@@ -120,12 +121,18 @@ class MemoryMetadata:
     def put_token(self, token: Token) -> None:
         self.tokens[token.token_hash] = token
 
-    def use_token(self, token_hash: str, max_uses: int) -> Token | None:
+    def reserve_token_uses(self, token_hash: str, max_uses: int, wanted: int = 1) -> TokenGrant | None:
         token = self.tokens.get(token_hash)
         if token is None or token.uses >= max_uses:
             return None
-        token.uses += 1
-        return token
+        granted = min(max(wanted, 1), max_uses - token.uses)
+        token.uses += granted
+        return TokenGrant(token.model_copy(), granted)
+
+    def release_token_uses(self, token_hash: str, unused: int) -> None:
+        token = self.tokens.get(token_hash)
+        if token is not None:
+            token.uses = max(token.uses - unused, 0)
 
 
 class MemoryBlobs:
@@ -134,6 +141,9 @@ class MemoryBlobs:
     def __init__(self, presign: bool = False) -> None:
         self.blobs: dict[str, bytes] = {}
         self.presign = presign
+
+    def local_path(self, key: str) -> str | None:
+        return None
 
     def put_file(self, key: str, path: str) -> bool:
         if key in self.blobs:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import httpx
 import pytest
@@ -69,6 +70,17 @@ def test_a_range_starting_past_the_end_is_invalid(blobs, source):
         blobs.open_read(KEY, len(DATA))
     with pytest.raises(InvalidInput):
         blobs.open_read(KEY, 10, 5)
+
+
+def test_local_path_is_the_blob_on_this_machine_or_none(blobs, source):
+    blobs.put_file(KEY, source(DATA))
+    path = blobs.local_path(KEY)
+    if isinstance(blobs, S3BlobStore):
+        assert path is None  # no local files: the server streams, or clients fetch presigned URLs
+        return
+    assert path is not None and Path(path).read_bytes() == DATA
+    with pytest.raises(NotFound):
+        blobs.local_path("sha256/00/missing")
 
 
 def test_missing_blobs_raise_not_found_before_streaming(blobs, tmp_path):

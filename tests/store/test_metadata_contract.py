@@ -74,7 +74,7 @@ def test_pending_artifacts_are_invisible_until_marked_ready(metadata):
     assert list(metadata.get_artifacts(["a-1"])) == ["a-1"]
     assert [a.id for a in metadata.find_by_name("org/pending")] == ["a-1"]
     assert [a.id for a in metadata.list_artifacts(None, None, 10).items] == ["a-1"]
-    assert list(metadata.iter_search_text()) == [(sort_key(ready), "a-1", "org/pending", "readme of a-1")]
+    assert list(metadata.iter_search_text()) == [(sort_key(ready), "a-1", b"org/pending", b"readme of a-1")]
 
 
 def test_mark_ready_of_an_unknown_id_is_not_found(metadata):
@@ -207,17 +207,36 @@ def test_a_garbage_cursor_is_invalid_input(metadata, garbage):
         metadata.list_artifacts(None, garbage, 10)
 
 
-def test_search_text_streams_every_ready_artifact_in_batches(metadata, monkeypatch):
-    monkeypatch.setattr(store.sqlite, "_SEARCH_BATCH", 7)
-    monkeypatch.setattr(store.dynamo, "_SEARCH_PAGE", 7)
+def test_search_text_covers_every_ready_artifact(metadata, monkeypatch):
+    monkeypatch.setattr(store.dynamo, "_SEARCH_PAGE", 7)  # several pages
     items = [artifact(f"t-{n:02d}", f"name-{n}", kind=KINDS[n % 3], ready=True, minute=n) for n in range(30)]
     for item in items:
         metadata.create_artifact(item)
     metadata.create_artifact(artifact("t-pending"))
 
     everything = list(metadata.iter_search_text())
-    assert sorted(everything) == sorted((sort_key(a), a.id, a.name, a.readme) for a in items)
-    assert {row[1] for row in metadata.iter_search_text([DATASET])} == {a.id for a in items if a.type is DATASET}
+    assert sorted(everything) == sorted((sort_key(a), a.id, a.name.encode(), a.readme.encode()) for a in items)
+    assert {row.id for row in metadata.iter_search_text([DATASET])} == {a.id for a in items if a.type is DATASET}
+
+
+def test_search_text_reads_its_own_writes(metadata):
+    """Searches follow creates, replacements, deletions and resets at once (SQLite's cache follows its change
+    log before every search)."""
+    first, second = artifact("s-1", "first", ready=True), artifact("s-2", "second", ready=True, minute=1)
+    for item in (first, second):
+        metadata.create_artifact(item)
+    assert {row.id for row in metadata.iter_search_text()} == {"s-1", "s-2"}
+
+    metadata.replace_artifact(second.model_copy(update={"readme": "a new README, with ünïcode"}))
+    metadata.delete_artifact("s-1")
+    metadata.create_artifact(artifact("s-3", "third"))  # pending: not searchable
+
+    assert list(metadata.iter_search_text()) == [(sort_key(second), "s-2", b"second",
+                                                  "a new README, with ünïcode".encode())]
+    metadata.mark_ready("s-3")
+    assert {row.id for row in metadata.iter_search_text()} == {"s-2", "s-3"}
+    metadata.reset()
+    assert list(metadata.iter_search_text()) == []
 
 
 def test_a_record_bigger_than_one_item_round_trips(metadata):
@@ -297,7 +316,7 @@ def test_reset_deletes_everything(metadata):
 
     assert metadata.count_artifacts() == 0
     assert metadata.get_rating("z-1") is None
-    assert metadata.list_users() == [] and metadata.use_token("t1", 10) is None
+    assert metadata.list_users() == [] and metadata.reserve_token_uses("t1", 10) is None
     assert metadata.get_upload("u1") is None
     assert metadata.list_audit("z-1") == []
     assert metadata.find_children(["https://huggingface.co/a/b"]) == {}
@@ -329,41 +348,64 @@ def test_deleting_a_user_revokes_their_tokens(metadata):
     metadata.delete_user("ann")
 
     assert metadata.get_user("ann") is None
-    assert metadata.use_token("a1", 10) is None and metadata.use_token("a2", 10) is None
-    assert metadata.use_token("b1", 10).username == "bob"
+    assert metadata.reserve_token_uses("a1", 10) is None and metadata.reserve_token_uses("a2", 10) is None
+    assert metadata.reserve_token_uses("b1", 10).token.username == "bob"
 
 
 def test_a_token_is_exhausted_at_max_uses(metadata):
     issued = Token(token_hash="t", username="ann", issued_at=T0)
     metadata.put_token(issued)
 
-    uses = [metadata.use_token("t", 3) for _ in range(4)]
+    grants = [metadata.reserve_token_uses("t", 3) for _ in range(4)]
 
-    assert [u.uses if u else None for u in uses] == [1, 2, 3, None]
-    assert uses[2] == issued.model_copy(update={"uses": 3})
-    assert metadata.use_token("unknown", 3) is None
+    assert [g.token.uses if g else None for g in grants] == [1, 2, 3, None]
+    assert [g.granted for g in grants if g] == [1, 1, 1]
+    assert grants[2].token == issued.model_copy(update={"uses": 3})
+    assert metadata.reserve_token_uses("unknown", 3) is None
 
 
-def test_concurrent_uses_never_exceed_the_budget(metadata):
+def test_a_reservation_grants_at_most_what_is_left(metadata):
+    metadata.put_token(Token(token_hash="t", username="ann", issued_at=T0))
+
+    first = metadata.reserve_token_uses("t", 10, wanted=4)
+    second = metadata.reserve_token_uses("t", 10, wanted=64)
+
+    assert (first.granted, first.token.uses) == (4, 4)
+    assert (second.granted, second.token.uses) == (6, 10)
+    assert metadata.reserve_token_uses("t", 10, wanted=4) is None
+
+
+def test_released_uses_can_be_reserved_again(metadata):
+    metadata.put_token(Token(token_hash="t", username="ann", issued_at=T0))
+    metadata.reserve_token_uses("t", 10, wanted=10)
+
+    metadata.release_token_uses("t", 3)
+    metadata.release_token_uses("unknown", 3)  # not an error
+
+    grant = metadata.reserve_token_uses("t", 10, wanted=5)
+    assert (grant.granted, grant.token.uses) == (3, 10)
+
+
+def test_concurrent_reservations_never_exceed_the_budget(metadata):
     metadata.put_token(Token(token_hash="shared", username="ann"))
-    results: list[int] = []
+    granted: list[int] = []
     lock = threading.Lock()
 
-    def spend() -> None:
+    def spend(wanted: int) -> None:
         for _ in range(5):
-            used = metadata.use_token("shared", 20)
-            if used is not None:
+            grant = metadata.reserve_token_uses("shared", 50, wanted)
+            if grant is not None:
                 with lock:
-                    results.append(used.uses)
+                    granted.append(grant.granted)
 
-    threads = [threading.Thread(target=spend) for _ in range(10)]
+    threads = [threading.Thread(target=spend, args=(1 + i % 4,)) for i in range(10)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    assert sorted(results) == list(range(1, 21))
-    assert metadata.use_token("shared", 20) is None
+    assert sum(granted) == 50
+    assert metadata.reserve_token_uses("shared", 50) is None
 
 
 # uploads and audit -------------------------------------------------------------------------------------------------

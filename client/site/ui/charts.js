@@ -1,5 +1,5 @@
-// The UI's drawings, each an SVG with a text alternative beside it: the rating as bars, the lineage graph, and
-// the dashboard's requests and errors per minute. Colours keep 3:1 against white (WCAG 1.4.11) and every value
+// The UI's drawings, each an SVG with a text alternative beside it: the rating as bars, the lineage graph, the
+// dashboard's requests and errors per minute, and the performance workload's download latencies. Colours keep 3:1 against white (WCAG 1.4.11) and every value
 // is also written out, so nothing depends on colour alone.
 
 import { formatDate, h, svg } from "./dom.js";
@@ -203,4 +203,41 @@ export function timelineView(buckets) {
       h("tbody", {}, buckets.map((b) => h("tr", {}, h("th", { scope: "row" }, formatDate(b.start)),
         h("td", {}, b.requests), h("td", {}, b.clientErrors), h("td", {}, b.serverErrors))))));
   return h("div", { class: "timeline" }, chart, legend, table);
+}
+
+/**
+ * The performance workload's results: one bar per download, its latency, sorted (so the curve shows the spread
+ * and the tail), with the mean, median and p99 marked; the figures follow in a table (the text alternative).
+ * @param {import("./api/client.js").WorkloadResults} results
+ */
+export function workloadView(results) {
+  const [width, height, left, bottom] = [720, 220, 56, 28];
+  const latencies = results.latenciesSeconds;
+  const peak = Math.max(1e-9, ...latencies);
+  const step = (width - left) / Math.max(1, latencies.length);
+  const y = (value) => (height - bottom) * (1 - value / peak);
+  const marks = [["mean", results.meanSeconds], ["median", results.medianSeconds], ["p99", results.p99Seconds]];
+  const seconds = (value) => `${value.toFixed(2)} s`;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart workload-chart",
+    "aria-labelledby": "workload-title" },
+  svg("title", { id: "workload-title" }, `Download latencies of ${results.succeeded} clients, sorted: mean `
+    + `${seconds(results.meanSeconds)}, median ${seconds(results.medianSeconds)}, p99 ${seconds(results.p99Seconds)}.`
+    + " The table below lists the figures."),
+  svg("line", { x1: left, x2: width, y1: height - bottom, y2: height - bottom, class: "axis-line" }),
+  svg("text", { x: left - 6, y: 12, "text-anchor": "end", class: "axis" }, seconds(peak)),
+  svg("text", { x: left - 6, y: height - bottom, "text-anchor": "end", class: "axis" }, "0 s"),
+  svg("text", { x: width, y: height - 8, "text-anchor": "end", class: "axis" }, "downloads, fastest to slowest"),
+  latencies.map((latency, i) => svg("rect", { x: left + i * step, y: y(latency), width: Math.max(1, step - 1),
+    height: height - bottom - y(latency), class: "bar" })),
+  marks.map(([label, value]) => svg("g", {},
+    svg("line", { x1: left, x2: width, y1: y(value), y2: y(value), class: "gate-line" }),
+    svg("text", { x: left + 4, y: y(value) - 4, class: "axis" }, `${label} ${seconds(value)}`))));
+  const rows = [["Clients", `${results.clients} (${results.succeeded} succeeded, ${results.failed} failed)`],
+    ["Throughput", `${(results.throughputBytesPerSecond / 1e6).toFixed(1)} MB/s`],
+    ["Delivered", `${(results.bytes / 1e6).toFixed(1)} MB in ${seconds(results.seconds)}`],
+    ["Mean latency", seconds(results.meanSeconds)], ["Median latency", seconds(results.medianSeconds)],
+    ["p99 latency", seconds(results.p99Seconds)]];
+  const table = h("table", { class: "data" }, h("caption", {}, "Performance workload results"),
+    h("tbody", {}, rows.map(([label, value]) => h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, value)))));
+  return h("div", { class: "workload" }, chart, table);
 }

@@ -240,6 +240,16 @@ export class RegistryClient {
     return (await this.request("RecentLogs", { limit })).health.recentLogs;
   }
 
+  /** The running or last performance workload (admins only); null before the first. */
+  async performanceWorkload() {
+    return (await this.request("PerformanceWorkload")).performanceWorkload;
+  }
+
+  /** Start the performance workload (admins; one run at a time). @param {{models?: number, clients?: number}} input */
+  async startPerformanceWorkload(input) {
+    return (await this.#mutate("StartPerformanceWorkload", "startPerformanceWorkload", { input })).run;
+  }
+
   /** Rate a model without registering it. @returns {Promise<RatingPreview>} */
   async previewRating(input) {
     return (await this.request("PreviewRating", { input })).previewRating;

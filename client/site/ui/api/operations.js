@@ -25,6 +25,10 @@ const SCAN = "contentScan { verdict scannedFiles findings { file globalName seve
 
 const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
 
+const WORKLOAD_RUN = `id startedBy backend phase done total models clients maxSeconds startedAt finishedAt artifactId
+  packageBytes error results { clients succeeded failed bytes seconds throughputBytesPerSecond meanSeconds
+  medianSeconds p99Seconds latenciesSeconds }`;
+
 /** @type {Record<string, string>} operation name -> GraphQL document */
 export const OPERATIONS = {
   Authenticate: `mutation Authenticate($input: AuthenticateInput!) {
@@ -102,6 +106,7 @@ ${RATING}`,
   RecentLogs: `query RecentLogs($limit: Int!) {
   health { recentLogs(limit: $limit) { at level event message requestId fields } }
 }`,
+  PerformanceWorkload: `query PerformanceWorkload { performanceWorkload { ${WORKLOAD_RUN} } }`,
   PreviewRating: `query PreviewRating($input: PreviewRatingInput!) {
   previewRating(input: $input) { admitted failures { metric value reason } rating { ...RatingFields } }
 }
@@ -148,4 +153,7 @@ ${ARTIFACT}`,
   deleteUser(input: $input) { deletedId ${USER_ERRORS} }
 }`,
   ResetRegistry: `mutation ResetRegistry { resetRegistry { ok ${USER_ERRORS} } }`,
+  StartPerformanceWorkload: `mutation StartPerformanceWorkload($input: StartPerformanceWorkloadInput!) {
+  startPerformanceWorkload(input: $input) { run { ${WORKLOAD_RUN} } ${USER_ERRORS} }
+}`,
 };

@@ -1,6 +1,6 @@
-import { timelineView } from "../charts.js";
-import { formatDate, h } from "../dom.js";
-import { heading, notice, runBusy, table } from "./common.js";
+import { timelineView, workloadView } from "../charts.js";
+import { formatBytes, formatDate, h } from "../dom.js";
+import { field, heading, notice, onSubmit, runBusy, status, table } from "./common.js";
 
 const REFRESH_SECONDS = 10;
 
@@ -28,7 +28,55 @@ export function render(context) {
   };
   load();
   setTimeout(tick, REFRESH_SECONDS * 1000);
-  return { title: "Dashboard", content: [heading("System health"), toggle, updated, errorNotice, body] };
+  const content = [heading("System health"), toggle, updated, errorNotice, body];
+  return { title: "Dashboard", content: context.me?.isAdmin ? [...content, workloadSection(context)] : content };
+}
+
+const POLL_SECONDS = 2;
+const RUNNING = new Set(["SEEDING", "PREPARING", "DOWNLOADING"]);
+const PHASES = { SEEDING: "Registering models", PREPARING: "Preparing Tiny-LLM", DOWNLOADING: "Downloading",
+  DONE: "Finished", FAILED: "Failed" };
+
+/** Admins start the course's workload (N models, then M clients downloading Tiny-LLM at once) and watch it. */
+function workloadSection(context) {
+  const errorNotice = notice();
+  const progress = status();
+  const results = h("div", {});
+  const models = h("input", { id: "workload-models", type: "number", min: "0", max: "1000", value: "500",
+    required: true });
+  const clients = h("input", { id: "workload-clients", type: "number", min: "1", max: "200", value: "100",
+    required: true });
+  const show = (run) => {
+    if (!run) {
+      progress.textContent = "The workload has not run yet.";
+      return;
+    }
+    const size = run.packageBytes ? ` (package ${formatBytes(run.packageBytes)})` : "";
+    progress.textContent = `${PHASES[run.phase]}: ${run.done} of ${run.total}${size}; ${run.models} models, `
+      + `${run.clients} clients, ${run.backend} backend, started by ${run.startedBy} ${formatDate(run.startedAt)}.`
+      + (run.error ? ` ${run.error}` : "");
+    results.replaceChildren(...(run.results ? [workloadView(run.results)] : []));
+  };
+  const poll = async () => {
+    const run = await context.registry.performanceWorkload();
+    if (!context.isCurrent()) return;
+    show(run);
+    if (run && RUNNING.has(run.phase)) {
+      setTimeout(() => poll().catch((error) => context.handleError(error, errorNotice)), POLL_SECONDS * 1000);
+    }
+  };
+  const form = onSubmit(h("form", { class: "card", id: "workload-form" },
+    field("Models in the registry besides Tiny-LLM", models, "Distinct models registered before the downloads."),
+    field("Clients downloading Tiny-LLM at once", clients),
+    h("button", { type: "submit" }, "Run the performance workload")), errorNotice, context, async () => {
+    show(await context.registry.startPerformanceWorkload({ models: Number(models.value),
+      clients: Number(clients.value) }));
+    await poll();
+  });
+  poll().catch((error) => context.handleError(error, errorNotice));
+  return h("section", { "aria-labelledby": "workload-heading" }, h("h2", { id: "workload-heading" },
+    "Performance workload"), h("p", {}, "Measures throughput and the mean, median and p99 latency of many clients "
+    + "downloading the Tiny-LLM model at once from this registry."), form, errorNotice, progress, results);
 }
 
 function sections(health, logs) {
