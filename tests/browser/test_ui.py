@@ -178,6 +178,26 @@ def test_admin_registers_users_and_reads_the_audit_trail(page, registry):
     expect(page.get_by_role("table", name="Users")).not_to_contain_text("ada")
 
 
+def test_admins_change_the_gate_policy_with_the_keyboard(page, registry):
+    sign_in(page)
+    nav(page, "Admin").click()
+    policy = page.get_by_role("region", name="Gate policy")
+    expect(policy.get_by_text("The default rule")).to_be_visible()
+    license_threshold = policy.get_by_label("license", exact=True)
+    expect(license_threshold).to_have_value("0.5")
+    license_threshold.fill("0.8")
+    policy.get_by_label("Gate the net score too").focus()
+    page.keyboard.press("Space")  # unchecks it, from the keyboard alone
+    policy.get_by_role("button", name="Save the policy").press("Enter")
+    expect(policy.get_by_role("status")).to_contain_text("The gate policy was saved")
+    expect(policy.get_by_text(re.compile("Last changed by ece30861defaultadminuser"))).to_be_visible()
+    saved = registry.graphql("{ gatePolicy { netScoreGated thresholds { metric threshold } } }")
+    assert saved["gatePolicy"]["netScoreGated"] is False
+    assert {"metric": "license", "threshold": 0.8} in saved["gatePolicy"]["thresholds"]
+    assert axe_violations(page) == []
+    registry.graphql("mutation { updateGatePolicy(input: {}) { errors { code } } }")  # back to the default rule
+
+
 def test_dashboard_shows_components_traffic_and_logs(page, registry):
     sign_in(page)
     nav(page, "Dashboard").click()

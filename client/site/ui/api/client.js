@@ -240,6 +240,19 @@ export class RegistryClient {
     return (await this.request("RecentLogs", { limit })).health.recentLogs;
   }
 
+  /** The gate policy in force: what each metric must reach for a model to get in. */
+  async gatePolicy() {
+    return (await this.request("GatePolicy")).gatePolicy;
+  }
+
+  /**
+   * Change the gate policy (admins). Stored ratings are not rewritten.
+   * @param {{thresholds: {metric: string, threshold: number}[], netScoreGated: boolean, netScoreThreshold: number}} input
+   */
+  async updateGatePolicy(input) {
+    return (await this.#mutate("UpdateGatePolicy", "updateGatePolicy", { input })).policy;
+  }
+
   /** The running or last performance workload (admins only); null before the first. */
   async performanceWorkload() {
     return (await this.request("PerformanceWorkload")).performanceWorkload;

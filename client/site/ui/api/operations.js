@@ -16,6 +16,7 @@ const RATING = `fragment RatingFields on Rating {
 }`;
 
 const USER_ERRORS = "errors { code message details }";
+const POLICY = "thresholds { metric threshold } netScoreGated netScoreThreshold updatedBy updatedAt";
 
 const PAGE = `edges { node { ...ArtifactFields } cursor } pageInfo { hasNextPage endCursor }`;
 
@@ -105,6 +106,10 @@ ${RATING}`,
 }`,
   RecentLogs: `query RecentLogs($limit: Int!) {
   health { recentLogs(limit: $limit) { at level event message requestId fields } }
+}`,
+  GatePolicy: `query GatePolicy { gatePolicy { ${POLICY} } }`,
+  UpdateGatePolicy: `mutation UpdateGatePolicy($input: UpdateGatePolicyInput!) {
+  updateGatePolicy(input: $input) { policy { ${POLICY} } ${USER_ERRORS} }
 }`,
   PerformanceWorkload: `query PerformanceWorkload { performanceWorkload { ${WORKLOAD_RUN} } }`,
   PreviewRating: `query PreviewRating($input: PreviewRatingInput!) {

@@ -10,7 +10,8 @@ export function render(context) {
       h("p", {}, "Only administrators can manage users, read audit trails and reset the registry.")] };
   }
   return { title: "Admin", content: [heading("Administration"), usersSection(context), passwordSection(context),
-    auditSection(context), refusalsSection(context), confusionSection(context), resetSection(context)] };
+    policySection(context), auditSection(context), refusalsSection(context), confusionSection(context),
+    resetSection(context)] };
 }
 
 function usersSection(context) {
@@ -74,6 +75,50 @@ function passwordSection(context) {
   });
   return h("section", { "aria-labelledby": "admin-password-heading" },
     h("h2", { id: "admin-password-heading" }, "Change a user's password"), form, errorNotice, result);
+}
+
+function policySection(context) {
+  const errorNotice = notice();
+  const result = status();
+  const rows = h("tbody", {});
+  const gated = h("input", { id: "policy-net-gated", type: "checkbox", name: "netScoreGated" });
+  const netThreshold = thresholdInput("policy-net", "netScoreThreshold");
+  const summary = h("p", {}, "Loading the policy…");
+  const form = onSubmit(h("form", { id: "policy-form", class: "card" },
+    h("table", { class: "data" }, h("caption", {}, "Least score each metric needs (0 never refuses)"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Metric"), h("th", { scope: "col" }, "Threshold"))),
+      rows),
+    h("div", { class: "field" }, h("label", {}, gated, " Gate the net score too")),
+    field("Net score threshold", netThreshold),
+    h("button", { type: "submit" }, "Save the policy")), errorNotice, context, async () => {
+    const thresholds = [...rows.querySelectorAll("input")].map((input) => ({ metric: input.name,
+      threshold: Number(input.value) }));
+    const policy = await context.registry.updateGatePolicy({ thresholds, netScoreGated: gated.checked,
+      netScoreThreshold: Number(netThreshold.value) });
+    show(policy);
+    result.textContent = "The gate policy was saved. Stored ratings are unchanged; the next ingest follows it.";
+  });
+  const show = (policy) => {
+    rows.replaceChildren(...policy.thresholds.map(({ metric, threshold }) => {
+      const input = thresholdInput(`policy-${metric}`, metric);
+      input.value = String(threshold);
+      return h("tr", {}, h("th", { scope: "row" }, h("label", { for: input.id }, metric.replaceAll("_", " "))),
+        h("td", {}, input));
+    }));
+    gated.checked = policy.netScoreGated;
+    netThreshold.value = String(policy.netScoreThreshold);
+    summary.textContent = policy.updatedBy
+      ? `Last changed by ${policy.updatedBy} on ${formatDate(policy.updatedAt)}.`
+      : "The default rule: every applicable metric and the net score at least 0.5.";
+  };
+  runBusy(form, errorNotice, context, async () => show(await context.registry.gatePolicy()));
+  return h("section", { "aria-labelledby": "policy-heading" }, h("h2", { id: "policy-heading" }, "Gate policy"),
+    h("p", {}, "The rule that decides which models get in. Every change is audited."), summary, form,
+    errorNotice, result);
+}
+
+function thresholdInput(id, name) {
+  return h("input", { id, name, type: "number", min: "0", max: "1", step: "0.05", required: true });
 }
 
 function refusalsSection(context) {
