@@ -2,13 +2,10 @@
 security track's routes beyond the spec (rest/security.py)."""
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter
 
 from rest import security
 from rest.routes import router
 
-
-def install(app: FastAPI) -> None:
-    """Add the REST routes to `app`; the HTTP shell renders their errors (app/errors.py with rest.errors)."""
-    app.include_router(router)
-    app.include_router(security.router)
+# The routers the HTTP shell mounts (app/factory.py); it renders their errors (app/errors.py with rest.errors).
+ROUTERS: tuple[APIRouter, ...] = (router, security.router)
