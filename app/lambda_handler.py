@@ -1,13 +1,26 @@
 """AWS Lambda entry point: the app is built at import (cheaply: adapters create clients on first use).
 
-The function's environment sets REGISTRY_BACKEND=aws and REGISTRY_ENVIRONMENT=production (template.yaml).
+The function's environment sets REGISTRY_BACKEND=aws and REGISTRY_ENVIRONMENT=production (template.yaml). Besides
+API Gateway's HTTP events, a scheduled event `{"registry_task": "sweep"}` (template.yaml, every few minutes) runs
+the sweeper (registry/sweeper.py): a Lambda has no background thread to run it.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from mangum import Mangum
 
 from app.factory import create_app
 from registry.settings import Settings
 
+SWEEP_TASK = {"registry_task": "sweep"}
+
 app = create_app(Settings())
-handler = Mangum(app, lifespan="off")
+http_handler = Mangum(app, lifespan="off")
+
+
+def handler(event: Any, context: Any) -> Any:
+    if isinstance(event, dict) and event.get("registry_task") == SWEEP_TASK["registry_task"]:
+        report = app.state.registry.sweeper.sweep()
+        return {"swept": report.counts, "seconds": report.seconds}
+    return http_handler(event, context)

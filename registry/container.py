@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from registry import events
 from registry.artifacts import ArtifactService
 from registry.auth import UserService, require
+from registry.bulkhead import Bulkhead
+from registry.crashpoints import reach
 from registry.health import HealthService
+from registry.idempotency import Idempotency
 from registry.lineage import LineageService
 from registry.model import Permission, User
 from registry.package import PackageService
@@ -18,6 +21,9 @@ from registry.query import ArtifactQueries
 from registry.rating import RatingService, registered_parent_scores
 from registry.settings import Settings
 from registry.sourcing import GitHubClient, HubClient, SourceReader
+from registry.sweeper import Sweeper, SweepReport
+from registry.transactions import TransactionService
+from registry.writes import Writes, WriteFence
 
 
 @dataclass
@@ -34,14 +40,24 @@ class Registry:
     lineage: LineageService = field(init=False)
     packages: PackageService = field(init=False)
     queries: ArtifactQueries = field(init=False)
+    fence: WriteFence = field(init=False)
+    transactions: TransactionService = field(init=False)
+    sweeper: Sweeper = field(init=False)
+    upstream: Bulkhead = field(init=False)
 
     def __post_init__(self) -> None:
-        store = self.metadata
+        store, settings = self.metadata, self.settings
         self.users = UserService(store, self.settings)
         self.ratings = RatingService(self.hub, self.github, timeout=self.settings.upstream_timeout_seconds * 2,
                                      parent_scores=registered_parent_scores(store, store))
         sources = SourceReader(self.hub, self.github)
-        self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings)
+        # One fence and one set of writes for every service: the reset barrier counts all their writes. The
+        # embedded store belongs to this one process; DynamoDB may be shared by many (Lambda instances).
+        self.fence = WriteFence(store, settings, owns_store=settings.backend == "local")
+        writes = Writes(settings, self.fence, store, store, store, self.blobs)
+        idempotency = Idempotency(settings, store, store)
+        self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings,
+                                         writes=writes, idempotency=idempotency)
         # Probes look the stores up at call time, so a test (or an operator's hot swap) that replaces them is seen.
         self.health = HealthService(
             stores={"metadata-store": ("Metadata store", lambda: self.metadata.ping()),
@@ -50,12 +66,28 @@ class Registry:
                        "github-api": ("GitHub API", lambda: self.github.ping())})
         self.lineage = LineageService(store, self.artifacts, self.github)
         self.queries = ArtifactQueries(self.artifacts, self.settings.max_page_size)
-        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub)
+        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub,
+                                       writes=writes, idempotency=idempotency)
+        self.transactions = TransactionService(settings, store, writes, self.artifacts, self.packages)
+        self.sweeper = Sweeper(settings, store, self.blobs, self.fence, self._wipe)
+        self.upstream = Bulkhead("upstream", settings.upstream_workers, settings.upstream_queue)
 
     def reset(self, actor: User) -> None:
-        """An empty registry holding only the default admin."""
+        """An empty registry holding only the default admin. A barrier: writes in progress finish first or are
+        fenced off (registry/writes.py), so none survives half-written."""
         require(actor, Permission.ADMIN)
+        with self.fence.resetting():
+            self._wipe()
+        events.emit("registry.reset", by=actor.username)
+
+    def sweep(self, actor: User) -> SweepReport:
+        """Run the sweeper now (admins; it also runs on its own, see registry/sweeper.py)."""
+        require(actor, Permission.ADMIN)
+        return self.sweeper.sweep()
+
+    def _wipe(self) -> None:
+        reach(self.settings, "reset.after_begin")
         self.metadata.reset()
+        reach(self.settings, "reset.after_metadata")
         self.blobs.reset()
         self.users.ensure_default_admin()
-        events.emit("registry.reset", by=actor.username)

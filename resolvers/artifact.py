@@ -9,7 +9,8 @@ from registry.model import Artifact, ArtifactType, AuditEntry, User
 from registry.paging import Connection
 from registry.query import NameQuery, QueryPage
 from registry.rating import Links
-from resolvers.scope import RequestScope, as_caller
+from registry.sweeper import SweepReport
+from resolvers.scope import RequestScope, as_caller, as_caller_upstream
 
 T = TypeVar("T")
 Types = Sequence[ArtifactType] | None
@@ -32,13 +33,14 @@ def checked_model(scope: RequestScope, actor: User, artifact_id: str) -> Artifac
 
 
 async def on_typed(scope: RequestScope, artifact_type: ArtifactType | None, artifact_id: str,
-                   action: Callable[[User], T]) -> T:
-    """`action(caller)` after checking the artifact exists under `artifact_type`, in the same thread hop."""
+                   action: Callable[[User], T], upstream: bool = False) -> T:
+    """`action(caller)` after checking the artifact exists under `artifact_type`, in the same thread hop (on the
+    upstream bulkhead when the action waits on Hugging Face or GitHub)."""
     def run(actor: User) -> T:
         checked_type(scope, actor, artifact_id, artifact_type)
         return action(actor)
 
-    return await as_caller(scope, run)
+    return await (as_caller_upstream if upstream else as_caller)(scope, run)
 
 
 async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
@@ -84,20 +86,31 @@ async def audit_trail(scope: RequestScope, artifact_id: str,
 
 
 async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, name: str | None,
-                 links: Links) -> Artifact:
-    return await as_caller(scope, scope.registry.artifacts.ingest, artifact_type, url, name, links)
+                 links: Links, idempotency_key: str | None = None) -> Artifact:
+    return await as_caller_upstream(scope, scope.registry.artifacts.ingest, artifact_type, url, name, links,
+                                    idempotency_key)
 
 
 async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None, links: Links | None,
-                 artifact_type: ArtifactType | None = None) -> Artifact:
-    return await on_typed(scope, artifact_type, artifact_id,
-                          lambda actor: scope.registry.artifacts.update(actor, artifact_id, url, name, links))
+                 artifact_type: ArtifactType | None = None, idempotency_key: str | None = None) -> Artifact:
+    return await on_typed(scope, artifact_type, artifact_id, lambda actor: scope.registry.artifacts.update(
+        actor, artifact_id, url, name, links, idempotency_key), upstream=True)
 
 
-async def delete(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
-    return await on_typed(scope, artifact_type, artifact_id,
-                          lambda actor: scope.registry.artifacts.delete(actor, artifact_id))
+async def delete(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None,
+                 idempotency_key: str | None = None) -> Artifact:
+    def run(actor: User) -> Artifact:
+        # The retry of a delete that committed finds no artifact to check the type of: its key answers.
+        if idempotency_key is None or scope.registry.artifacts.get_many(actor, [artifact_id]):
+            checked_type(scope, actor, artifact_id, artifact_type)
+        return scope.registry.artifacts.delete(actor, artifact_id, idempotency_key)
+
+    return await as_caller(scope, run)
 
 
 async def reset(scope: RequestScope) -> None:
     await as_caller(scope, scope.registry.reset)
+
+
+async def sweep(scope: RequestScope) -> SweepReport:
+    return await as_caller(scope, scope.registry.sweep)

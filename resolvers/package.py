@@ -19,8 +19,9 @@ async def receive_upload(scope: RequestScope, upload_id: str, chunks: Iterator[b
     return await call(scope.registry.packages.receive_upload, upload_id, chunks, content_length)
 
 
-async def finalize_upload(scope: RequestScope, upload_id: str, sha256: str) -> Artifact:
-    return await as_caller(scope, scope.registry.packages.finalize_upload, upload_id, sha256)
+async def finalize_upload(scope: RequestScope, upload_id: str, sha256: str,
+                          idempotency_key: str | None = None) -> Artifact:
+    return await as_caller(scope, scope.registry.packages.finalize_upload, upload_id, sha256, idempotency_key)
 
 
 async def request_download(scope: RequestScope, artifact_id: str, part: PackagePart) -> Download:

@@ -20,14 +20,15 @@ from schema.mutation import ArtifactMutation
 from schema.package import PackageMutation
 from schema.query import ArtifactQuery, node_query
 from schema.rating import RatingMutation, RatingQuery
+from schema.transaction import TransactionMutation, TransactionQuery
 from schema.types import ArtifactNode
 
 # Introspection nests ~13 levels (TypeRef's ofType chain); ordinary queries stay far below this.
 MAX_TOTAL_NESTING = 20
 
 # Each area contributes its own root types; they are merged into one Query and one Mutation.
-QUERIES = (ArtifactQuery, RatingQuery, LineageQuery)
-MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation)
+QUERIES = (ArtifactQuery, RatingQuery, LineageQuery, TransactionQuery)
+MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation, TransactionMutation)
 
 
 class RegistrySchema(strawberry.Schema):

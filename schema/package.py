@@ -11,6 +11,7 @@ from strawberry.types import Info
 from registry.package import download_url
 from resolvers import package as packages
 from schema.errors import payload
+from schema.mutation import IDEMPOTENCY_KEY
 from schema.types import ArtifactNode, PackagePart, UserError
 from scoring.parts import PackagePart as Part
 
@@ -70,6 +71,8 @@ class RequestDownloadInput:
 class FinalizeUploadInput:
     upload_id: str
     sha256: str = strawberry.field(description="Hex sha256 of the uploaded zip, verified before registering.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY + " A retried "
+                                                   "finalize of the same upload returns its model anyway.")
 
 
 @strawberry.type
@@ -87,7 +90,8 @@ class PackageMutation:
     @strawberry.mutation(description="Verify the uploaded zip's hash, read it safely and register the model.")
     async def finalize_upload(self, info: Info, input: FinalizeUploadInput) -> FinalizeUploadPayload:
         async def work() -> dict[str, object]:
-            artifact = await packages.finalize_upload(info.context.scope, input.upload_id, input.sha256)
+            artifact = await packages.finalize_upload(info.context.scope, input.upload_id, input.sha256,
+                                                      input.idempotency_key)
             return {"artifact": ArtifactNode.from_domain(artifact)}
         return await payload(info, FinalizeUploadPayload, work)
 
