@@ -12,15 +12,14 @@ from mangum import Mangum
 
 from app.factory import create_app
 from registry.settings import Settings
-
-SWEEP_TASK = {"registry_task": "sweep"}
+from registry.sweeper import SCHEDULED_SWEEP
 
 app = create_app(Settings())
 http_handler = Mangum(app, lifespan="off")
 
 
 def handler(event: Any, context: Any) -> Any:
-    if isinstance(event, dict) and event.get("registry_task") == SWEEP_TASK["registry_task"]:
+    if event == SCHEDULED_SWEEP:
         report = app.state.registry.sweeper.sweep()
         return {"swept": report.counts, "seconds": report.seconds}
     return http_handler(event, context)

@@ -39,6 +39,8 @@ from registry.settings import Settings
 from registry.writes import WriteFence, package_identity
 
 _SCRATCH_PREFIXES = ("package-", "mirror-")
+# The event a schedule sends the Lambda function to run a pass (template.yaml, app/lambda_handler.py).
+SCHEDULED_SWEEP = {"registry_task": "sweep"}
 
 
 @dataclass
