@@ -207,8 +207,9 @@ class PackageService:
 
     def _finalize_once(self, actor: User, upload: Upload, expected: str, receipt: Receipt | None) -> Artifact:
         done = self._finalized(upload)
-        if done is not None:
-            return done  # the retry of a finalize that committed
+        if done is not None:  # the retry of a finalize that committed (maybe before its follow-ups ran)
+            self._blobs.delete(staging_key(upload.id))
+            return done
         with self._writes.begin() as write:
             artifact = self._stage(write, actor, upload, expected)
             write.commit(receipt.completed(artifact) if receipt else None)
