@@ -75,23 +75,23 @@ class ArtifactService:
 
     def stage_ingest(self, write: Write, actor: User, artifact_type: ArtifactType, url: str,
                      name: str | None = None, links: Links = Links()) -> Artifact:
-        """Stage an ingest in `write` (READY when it commits). The same source under the same name and type is
-        registered once (Conflict), also under concurrent ingests: the write claims that identity first. A refused
-        model raises Disqualified and stages nothing."""
+        """Stage an ingest in `write` (READY when it commits): the upstream read first (a model is rated and gated),
+        then the claim on its identity, so no lease is held while the hub answers. The same source under the same
+        name and type is registered once (Conflict), also under concurrent ingests: the claim is taken before
+        anything is written, and settled by the commit. A refused model raises Disqualified and stages nothing."""
         require(actor, Permission.UPLOAD)
         ref = parse_for_type(url, artifact_type)
         final_name = check_name(name, self._settings.max_name_length) if name is not None else ref.name
-        what = f"{artifact_type.value} {final_name!r} from {ref.canonical_url}"
-        write.claim(source_identity(artifact_type, final_name, ref.canonical_url),
-                    lambda holder: held_elsewhere(what, holder))
-        reach(self._settings, "ingest.after_claim")
         try:
             snapshot, assessment = self._read(ref, artifact_type, links)
         except Disqualified as refused:
             events.emit("ingest.refused", url=ref.canonical_url, by=actor.username,
                         failing=[f["metric"] for f in refused.details.get("failures", [])])
             raise
-        write.renew()  # the upstream read may have taken a while
+        what = f"{artifact_type.value} {final_name!r} from {ref.canonical_url}"
+        write.claim(source_identity(artifact_type, final_name, ref.canonical_url),
+                    lambda holder: held_elsewhere(what, holder))
+        reach(self._settings, "ingest.after_claim")
         artifact = self._from_snapshot(new_id(), artifact_type, final_name, snapshot, actor.username, links)
         write.create(artifact, assessment.stored_form() if assessment else None)
         reach(self._settings, "ingest.after_create")
@@ -137,14 +137,14 @@ class ArtifactService:
         if links is None:  # keep the links the model was rated with
             stored = self._ratings.get_rating(current.id)
             links = stored_links(stored) if stored else Links()
+        snapshot, assessment = self._read(ref, current.type, links)
+        write.renew()  # the artifact's claim, held while the hub answered
         old_identity, identity = identity_of(current), source_identity(current.type, final_name, ref.canonical_url)
         if identity != old_identity:
             what = f"{current.type.value} {final_name!r} from {ref.canonical_url}"
             write.claim(identity, lambda holder: held_elsewhere(what, holder))
             if old_identity is not None:
                 write.give_up(old_identity)
-        snapshot, assessment = self._read(ref, current.type, links)
-        write.renew()
         updated = self._from_snapshot(current.id, current.type, final_name, snapshot, current.created_by, links)
         updated.created_at = current.created_at
         updated.status = ArtifactStatus.READY
