@@ -52,6 +52,7 @@ class RegistryServer:
     hub_endpoint: str
     github_api_url: str
     env: dict[str, str] = field(default_factory=dict)
+    source: Path = REPO  # the source tree the server runs from (a benchmark compares with another)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
@@ -78,7 +79,8 @@ class RegistryServer:
         with open(self.log, "ab") as log:
             log.write(f"\n==== run {self.runs} (crash point {crash_point})\n".encode())
             log.flush()
-            self.process = subprocess.Popen([sys.executable, "-m", "app.serve"], cwd=REPO, env=environment,
+            self.process = subprocess.Popen([sys.executable, "-m", "app.serve"], cwd=self.source,
+                                            env={**environment, "PYTHONPATH": str(self.source)},
                                             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while True:
