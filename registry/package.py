@@ -46,7 +46,7 @@ from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, 
     FileEntry, Permission, Upload, User, utcnow
 from registry.settings import Settings
 from registry.sourcing import upstream_errors
-from registry.validation import check_name, check_part
+from registry.validation import check_artifact_id, check_name, check_part
 from registry.version import DEFAULT_VERSION, version_from_tags
 from registry.zipsafe import ZipEntry, ZipManifest, inspect_zip
 from scoring.parts import PackagePart, in_part
@@ -259,8 +259,23 @@ class PackageService:
         """The stored zip of a model, whole or one part (scoring.parts); audited. A hub artifact is mirrored
         into the registry on its first download."""
         require(actor, Permission.DOWNLOAD)
+        return self._download_of(actor, self._artifacts.get(actor, artifact_id, Permission.DOWNLOAD),
+                                 check_part(part))
+
+    def download_group(self, actor: User, artifact_ids: list[str], part: PackagePart = PackagePart.FULL
+                       ) -> list[Download]:
+        """Downloads of several related models read as one snapshot (ArtifactStore.get_artifacts_snapshot): of a
+        group transaction, or any commit, all of its versions or none; in the order asked."""
+        require(actor, Permission.DOWNLOAD)
         part = check_part(part)
-        artifact = self._artifacts.get(actor, artifact_id, Permission.DOWNLOAD)
+        wanted = [check_artifact_id(i) for i in dict.fromkeys(artifact_ids)]
+        found = self._records.get_artifacts_snapshot(wanted)
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise NotFound(f"no artifact {missing[0]!r}")
+        return [self._download_of(actor, found[i], part) for i in wanted]
+
+    def _download_of(self, actor: User, artifact: Artifact, part: PackagePart) -> Download:
         if artifact.package_sha256 is None:
             _refuse_if_unsafe(artifact.name, ContentScan.of(artifact))  # known bad: don't fetch it again
             artifact = self._mirror(artifact)

@@ -26,3 +26,7 @@ async def finalize_upload(scope: RequestScope, upload_id: str, sha256: str,
 
 async def request_download(scope: RequestScope, artifact_id: str, part: PackagePart) -> Download:
     return await as_caller(scope, scope.registry.packages.download, artifact_id, part)
+
+
+async def request_group_download(scope: RequestScope, artifact_ids: list[str], part: PackagePart) -> list[Download]:
+    return await as_caller(scope, scope.registry.packages.download_group, artifact_ids, part)

@@ -53,6 +53,19 @@ class DownloadPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.type
+class GroupDownloadPayload:
+    downloads: list[DownloadLink] = strawberry.field(default_factory=list, description="In the order asked.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RequestGroupDownloadInput:
+    artifact_ids: list[str] = strawberry.field(description="Related models, read as one snapshot: of any group "
+                                                           "transaction, all of its versions or none (at most 25).")
+    part: PackagePart = Part.FULL  # type: ignore[valid-type]
+
+
 @strawberry.input
 class RequestUploadInput:
     name: str
@@ -103,3 +116,15 @@ class PackageMutation:
             url = item.url or download_url(scope.base_url, input.artifact_id, input.part)
             return {"download": DownloadLink(url=url, filename=item.filename, sha256=item.sha256, size=item.size)}
         return await payload(info, DownloadPayload, work)
+
+    @strawberry.mutation(description="Download links for a group of related packages, read atomically: all from "
+                                     "before a group transaction, or all from after it.")
+    async def request_group_download(self, info: Info, input: RequestGroupDownloadInput) -> GroupDownloadPayload:
+        async def work() -> dict[str, object]:
+            scope = info.context.scope
+            items = await packages.request_group_download(scope, input.artifact_ids, input.part)
+            ids = list(dict.fromkeys(input.artifact_ids))
+            return {"downloads": [DownloadLink(url=item.url or download_url(scope.base_url, i, input.part),
+                                               filename=item.filename, sha256=item.sha256, size=item.size)
+                                  for i, item in zip(ids, items)]}
+        return await payload(info, GroupDownloadPayload, work)

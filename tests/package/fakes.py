@@ -47,6 +47,11 @@ class MemoryMetadata:
             return None
         return found.model_copy(deep=True)
 
+    def get_artifacts_snapshot(self, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
+        with self._lock:
+            found = {i: self.get_artifact(i) for i in artifact_ids}
+        return {i: artifact for i, artifact in found.items() if artifact is not None}
+
     def delete_artifact(self, artifact_id: str) -> None:
         self.artifacts.pop(artifact_id, None)
         self.ratings.pop(artifact_id, None)

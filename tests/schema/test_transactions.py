@@ -127,3 +127,28 @@ def test_transactions_refuse_what_they_cannot_do(gql, make_user):
     assert [e["code"] for e in execute(stranger, transaction_id)["errors"]] == ["NOT_FOUND"]
     reader = make_user("reader", "SEARCH")
     assert [e["code"] for e in reader(OPEN, i={})["data"]["openTransaction"]["errors"]] == ["PERMISSION_DENIED"]
+
+
+GROUP_DOWNLOAD = ("mutation($i: RequestGroupDownloadInput!) { requestGroupDownload(input: $i) { downloads { url sha256 "
+                  "filename } errors { code message } } }")
+
+
+def test_packages_registered_together_are_downloaded_together(gql, tmp_path):
+    packages, operations = [], []
+    for marker in ("model-a", "model-b"):
+        package = build_zip(tmp_path / f"{marker}.zip", hf_files(**{"marker.txt": marker.encode()})).read_bytes()
+        ticket = gql(REQUEST, n=f"acme/{marker}", s=len(package))["data"]["requestUpload"]["ticket"]
+        assert gql.client.put(ticket["url"].replace("http://testserver", ""), content=package).status_code == 200
+        packages.append(package)
+        operations.append({"upload": {"uploadId": ticket["uploadId"], "sha256": hashlib.sha256(package).hexdigest()}})
+    done = execute(gql, opened(gql, *operations))
+    ids = [op["artifact"]["artifactId"] for op in done["transaction"]["operations"]]
+
+    group = gql(GROUP_DOWNLOAD, i={"artifactIds": ids})["data"]["requestGroupDownload"]
+
+    assert group["errors"] == []
+    fetched = [gql.client.get(d["url"].replace("http://testserver", ""),
+                              headers={"X-Authorization": f"bearer {gql.token}"}).content for d in group["downloads"]]
+    assert fetched == packages
+    missing = gql(GROUP_DOWNLOAD, i={"artifactIds": [ids[0], "no-such-id"]})["data"]["requestGroupDownload"]
+    assert [e["code"] for e in missing["errors"]] == ["NOT_FOUND"] and missing["downloads"] == []
