@@ -11,10 +11,13 @@ from typing import Any
 from mangum import Mangum
 
 from app.factory import create_app
+from app.memory import limit_malloc_arenas
 from registry.settings import Settings
 from registry.sweeper import SCHEDULED_SWEEP
 
-app = create_app(Settings())
+_settings = Settings()
+limit_malloc_arenas(_settings.malloc_arenas)
+app = create_app(_settings)
 http_handler = Mangum(app, lifespan="off")
 
 

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     upstream_workers: int = 8
     upstream_queue: int = 16
     upstream_queue_seconds: float = 5.0
+    # glibc malloc arenas of the server process (app/memory.py): few keep resident memory steady under load (0: the
+    # C library's default).
+    malloc_arenas: int = 2
     # Scratch space of finalize and mirroring (package-*/mirror-* folders the sweeper cleans); default: under the
     # data directory for the embedded store, the system temp directory for AWS.
     work_dir: Path | None = None
