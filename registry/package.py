@@ -223,8 +223,8 @@ class PackageService:
         artifact_id = upload.artifact_id or new_id()
         stale = self._records.get_artifact(artifact_id, include_pending=True)
         if stale is not None:
-            if stale.status is ArtifactStatus.READY:
-                raise Conflict("this upload has already been registered")
+            if stale.status is ArtifactStatus.READY:  # committed by a concurrent retry: the next one returns it
+                raise Conflict("this upload was registered meanwhile; retry to get its model", retry_after_seconds=1)
             self._records.delete_artifact(artifact_id)  # a dead attempt's: it can no longer commit (we hold the upload)
         scratch = self._settings.scratch_dir
         scratch.mkdir(parents=True, exist_ok=True)
