@@ -65,11 +65,13 @@ def guarded(store: Any, name: str, classify: Any, breaker: Breaker | None = None
 
 def aws_client(service: str, region: str, endpoint_url: str | None, settings: Settings) -> Any:
     """A boto3 client with bounded timeouts and standard retries (throttling, 5xx and dropped connections retried
-    with backoff): a frozen server costs `store_max_attempts` read timeouts, not minutes."""
+    with backoff): a frozen server costs `store_max_attempts` read timeouts, not minutes. (`total_max_attempts`
+    counts the first attempt; botocore's `max_attempts` counts retries only: the 4 configured before, with a 30 s
+    read timeout, were the 150 s a frozen S3 took to answer.)"""
     import boto3
     from botocore.config import Config
 
-    options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": settings.store_max_attempts},
+    options: dict[str, Any] = {"retries": {"mode": "standard", "total_max_attempts": settings.store_max_attempts},
                                "connect_timeout": settings.store_connect_timeout_seconds,
                                "read_timeout": settings.store_read_timeout_seconds}
     if service == "s3":
