@@ -25,6 +25,9 @@ _log = logging.getLogger("registry.http")
 
 
 def error_response(exc: DomainError, status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The error's body and status; `Retry-After` when the error says a retry may succeed (503, 409 in progress)."""
+    if exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after), **(headers or {})}
     return JSONResponse(exc.body(), status_code=status or exc.status, headers=headers)
 
 

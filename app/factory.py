@@ -2,6 +2,8 @@
 behind the one request pipeline."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Request
@@ -15,6 +17,7 @@ from app.pipeline import RequestPipeline
 from app.static import OfflineGraphQLRouter, install_static
 from registry.container import Registry
 from registry.settings import Settings
+from registry.sweeper import PeriodicSweeper
 from resolvers.scope import scope_from_state
 from schema.graphql import build_schema
 
@@ -36,12 +39,33 @@ def mount(app: FastAPI, router: APIRouter) -> None:
     app.router.routes.extend(router.routes)
 
 
+def _maintenance(registry: Registry) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the server runs: the sweeper at start and periodically (the Lambda handler runs without a lifespan
+    and sweeps on a schedule instead)."""
+    settings = registry.settings
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.sweep_interval_seconds <= 0:
+            yield
+            return
+        sweeper = PeriodicSweeper(registry.sweeper.sweep, settings.sweep_interval_seconds,
+                                  registry.metadata.checkpoint, settings.checkpoint_interval_seconds)
+        sweeper.start()
+        try:
+            yield
+        finally:
+            sweeper.stop()
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
     settings = settings or Settings()
     registry = registry or build_registry(settings)
     registry.health.log_feed = configure_logging().recent
     app = FastAPI(title="Trustworthy Model Registry", version="0.1.0",
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=_maintenance(registry))
     app.state.registry = registry
 
     async def context_getter(request: Request) -> GraphQLContext:

@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 
 from app.factory import create_app
+from app.memory import limit_malloc_arenas
 from registry.settings import Settings
 
 
@@ -28,6 +29,7 @@ def run(app: Any, settings: Settings, log_level: str = "info") -> None:
 
 def main() -> None:
     settings = Settings()
+    limit_malloc_arenas(settings.malloc_arenas)  # before any worker thread exists
     run(create_app(settings), settings)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,17 +19,20 @@ import re2
 
 from registry import events
 from registry.auth import require
-from registry.errors import Conflict, Disqualified, InvalidInput, NotFound, TooLarge
+from registry.crashpoints import reach
+from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
 from registry.audit import audit_entry
 from registry.content import with_content_findings
+from registry.idempotency import Idempotency, Receipt
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, Permission, User, utcnow
 from registry.paging import Connection, Edge, cursor_of, page_after, sort_key
-from registry.ports import ArtifactStore, AuditStore, BlobStore, ClaimStore, RatingStore, package_keys
+from registry.ports import ArtifactStore, AuditStore, BlobStore, Claim, ClaimStore, RatingStore, package_keys
 from registry.rating import Assessment, Links, RatingService, stored_evidence, stored_links, stored_rating
 from registry.settings import Settings
 from registry.sourcing import SourceReader, SourceSnapshot, parse_for_type
 from registry.validation import check_artifact_id, check_name
 from registry.version import matches, parse_version_query
+from registry.writes import Write, Writes, WriteFence, held_elsewhere, package_identity
 from scoring.lineage import DEPENDENCY_RELATIONS, DeclaredEdge, declared_parents
 from scoring.rating import Rating
 from scoring.sources.types import HubRepo, SourceRef
@@ -36,7 +41,10 @@ from scoring.sources.types import HubRepo, SourceRef
 class ArtifactService:
     def __init__(self, settings: Settings, artifacts: ArtifactStore, ratings: RatingStore, claims: ClaimStore,
                  audit: AuditStore, blobs: BlobStore, sources: SourceReader,
-                 rater: RatingService | None = None) -> None:
+                 rater: RatingService | None = None, writes: Writes | None = None,
+                 idempotency: Idempotency | None = None) -> None:
+        """`writes` and `idempotency` default to ones over the stores given, which are then one adapter that
+        implements every port (as the registry wires it)."""
         self._settings = settings
         self._artifacts = artifacts
         self._ratings = ratings
@@ -45,17 +53,38 @@ class ArtifactService:
         self._blobs = blobs
         self._sources = sources
         self._rater = rater
+        store: Any = claims
+        self._writes = writes or Writes(settings, WriteFence(store, settings, owns_store=True), claims, artifacts,
+                                        ratings, blobs)
+        self._idempotency = idempotency or Idempotency(settings, store, artifacts)
 
     # writes ----------------------------------------------------------------------------------------------------
     def ingest(self, actor: User, artifact_type: ArtifactType, url: str, name: str | None = None,
-               links: Links = Links()) -> Artifact:
-        """Read the upstream repository (a model: its rating's evidence, gathered once), then claim its identity,
-        apply the gate and store it (ready last).
+               links: Links = Links(), idempotency_key: str | None = None) -> Artifact:
+        """Read the upstream repository (a model: its rating's evidence, gathered once), apply the gate, then store
+        it (one commit); with an idempotency key, a retry returns what the first request stored."""
+        require(actor, Permission.UPLOAD)
+        request = {"type": artifact_type.value, "url": url, "name": name, "code_url": links.code_url,
+                   "dataset_urls": list(links.dataset_urls)}
+
+        def once(receipt: Receipt | None) -> Artifact:
+            with self._writes.begin() as write:
+                artifact = self.stage_ingest(write, actor, artifact_type, url, name, links)
+                write.commit(receipt.completed(artifact) if receipt else None)
+            reach(self._settings, "ingest.after_commit")
+            return artifact
+
+        return self._idempotency.run(actor, "ingest", idempotency_key, request, once)
+
+    def stage_ingest(self, write: Write, actor: User, artifact_type: ArtifactType, url: str,
+                     name: str | None = None, links: Links = Links()) -> Artifact:
+        """Stage an ingest in `write` (READY when it commits): the upstream read first (a model is rated and gated),
+        then the claim on its identity, so no lease is held while the hub answers.
 
         The identity is the canonical source (an alias such as bert-base-uncased is the repository the hub
-        resolves it to) under this name and type: registered once (Conflict), also under concurrent ingests,
-        because the store's claim on it is taken before anything is written and given back if anything fails.
-        A refused model raises Disqualified carrying its whole rating, and stores nothing."""
+        resolves it to) under this name and type: registered once (Conflict), also under concurrent ingests, as
+        the claim is taken before anything is written and settled by the commit. A refused model raises
+        Disqualified carrying its whole rating, and stages nothing."""
         require(actor, Permission.UPLOAD)
         ref = parse_for_type(url, artifact_type)
         if name is not None:
@@ -63,25 +92,22 @@ class ArtifactService:
         reading = self._read(ref, artifact_type, links.checked() if artifact_type is ArtifactType.MODEL else links)
         source = reading.snapshot.ref
         final_name = name if name is not None else source.name
-        identity = source_identity(artifact_type, final_name, source.canonical_url)
-        if not self._claims.claim(identity):
-            raise Conflict(f"{artifact_type.value} {final_name!r} from {source.canonical_url} is already registered")
-        try:
-            if reading.assessment is not None and not reading.assessment.admitted:
-                raise reading.assessment.refusal()
-            artifact = reading.artifact(new_id(), artifact_type, final_name, actor.username)
-            self._store_new(artifact, reading.stored_rating())
-        except Disqualified as refused:
-            self._claims.release(identity)
+        if reading.assessment is not None and not reading.assessment.admitted:
+            refused = reading.assessment.refusal()
             events.emit("ingest.refused", url=source.canonical_url, by=actor.username,
                         failing=[f["metric"] for f in refused.details.get("failures", [])])
-            raise
-        except BaseException:
-            self._claims.release(identity)
-            raise
-        self._audit(actor, artifact, AuditAction.CREATE)
-        events.emit("ingest.accepted", artifact_id=artifact.id, type=artifact.type.value, name=artifact.name,
-                    url=source.canonical_url, by=actor.username)
+            raise refused
+        what = f"{artifact_type.value} {final_name!r} from {source.canonical_url}"
+        write.claim(source_identity(artifact_type, final_name, source.canonical_url),
+                    lambda holder: held_elsewhere(what, holder))
+        reach(self._settings, "ingest.after_claim")
+        artifact = reading.artifact(new_id(), artifact_type, final_name, actor.username)
+        write.create(artifact, reading.stored_rating())
+        reach(self._settings, "ingest.after_create")
+        write.after_commit("audit", lambda: self.audit(actor, artifact, AuditAction.CREATE))
+        write.after_commit("event", lambda: events.emit(
+            "ingest.accepted", artifact_id=artifact.id, type=artifact.type.value, name=artifact.name,
+            url=source.canonical_url, by=actor.username))
         return artifact
 
     def assess(self, model: SourceRef | HubRepo, links: Links) -> Reading:
@@ -102,18 +128,35 @@ class ArtifactService:
         return self.assess(parse_for_type(url, ArtifactType.MODEL), links.checked()).assessment_or_refuse()
 
     def store_new(self, actor: User, artifact: Artifact, rating: dict[str, Any] | None = None) -> Artifact:
-        """Register an artifact built elsewhere (an uploaded package); the caller has written its blobs."""
+        """Register an artifact built elsewhere whose blobs are stored (benchmarks, tests): one write."""
         require(actor, Permission.UPLOAD)
-        self._store_new(artifact, rating)
-        self._audit(actor, artifact, AuditAction.CREATE)
-        events.emit("upload.registered", artifact_id=artifact.id, name=artifact.name, by=actor.username,
-                    package_sha256=artifact.package_sha256)
+        with self._writes.begin() as write:
+            write.create(artifact, rating)
+            write.commit()
+        self.audit(actor, artifact, AuditAction.CREATE)
         return artifact
 
     def update(self, actor: User, artifact_id: str, url: str, name: str | None = None,
-               links: Links | None = None) -> Artifact:
+               links: Links | None = None, idempotency_key: str | None = None) -> Artifact:
         """Replace the artifact's source and re-ingest it; a refused rating keeps the previous version."""
         require(actor, Permission.UPLOAD)
+        request = {"artifact_id": artifact_id, "url": url, "name": name,
+                   "links": None if links is None else [links.code_url, list(links.dataset_urls)]}
+
+        def once(receipt: Receipt | None) -> Artifact:
+            with self._writes.begin() as write:
+                updated = self.stage_update(write, actor, artifact_id, url, name, links)
+                write.commit(receipt.completed(updated) if receipt else None)
+            return updated
+
+        return self._idempotency.run(actor, "update", idempotency_key, request, once)
+
+    def stage_update(self, write: Write, actor: User, artifact_id: str, url: str, name: str | None = None,
+                     links: Links | None = None) -> Artifact:
+        """Stage an update in `write`: the artifact is claimed first (one change at a time), the new source's
+        identity claimed when it changes, and the record replaced at the commit with its new rating."""
+        require(actor, Permission.UPLOAD)
+        self.claim_artifact(write, artifact_id)
         current = self._get_ready(artifact_id)
         ref = parse_for_type(url, current.type)
         if name is not None and name != current.name:
@@ -125,42 +168,51 @@ class ArtifactService:
         reading = self._read(ref, current.type, links.checked() if current.type is ArtifactType.MODEL else links)
         if reading.assessment is not None and not reading.assessment.admitted:
             raise reading.assessment.refusal()
+        write.renew()  # the artifact's claim, held while the hub answered
         final_name = current.name
         source = reading.snapshot.ref
         old_identity, identity = identity_of(current), source_identity(current.type, final_name, source.canonical_url)
-        if identity != old_identity and not self._claims.claim(identity):
-            raise Conflict(f"{current.type.value} {final_name!r} from {source.canonical_url} is already registered")
-        try:
-            updated = reading.artifact(current.id, current.type, final_name, current.created_by)
-            updated.created_at = current.created_at
-            updated.sensitive = current.sensitive  # a new source does not make a sensitive model public
-            updated.status = ArtifactStatus.READY
-            self._artifacts.replace_artifact(updated)
-        except BaseException:
-            if identity != old_identity:
-                self._claims.release(identity)
-            raise
-        if reading.assessment is not None:
-            self._ratings.put_rating(updated.id, reading.assessment.stored_form())
-        if old_identity is not None and identity != old_identity:
-            self._claims.release(old_identity)
-        self._delete_blobs(current, keep=updated)
-        self._audit(actor, updated, AuditAction.UPDATE)
+        if identity != old_identity:
+            what = f"{current.type.value} {final_name!r} from {source.canonical_url}"
+            write.claim(identity, lambda holder: held_elsewhere(what, holder))
+            if old_identity is not None:
+                write.give_up(old_identity)
+        updated = reading.artifact(current.id, current.type, final_name, current.created_by)
+        updated.created_at = current.created_at
+        updated.sensitive = current.sensitive  # a new source does not make a sensitive model public
+        updated.status = ArtifactStatus.READY
+        write.replace(updated, reading.stored_rating())
+        self._remove_package_after(write, current, keep=updated)
+        write.after_commit("audit", lambda: self.audit(actor, updated, AuditAction.UPDATE))
         return updated
 
-    def delete(self, actor: User, artifact_id: str) -> Artifact:
+    def delete(self, actor: User, artifact_id: str, idempotency_key: str | None = None) -> Artifact:
+        """Delete the record (the commit), then its blobs: a failure between leaves an orphan the sweeper removes,
+        never a record without its bytes."""
         require(actor, Permission.UPLOAD)
-        artifact = self._get_ready(artifact_id)
-        if artifact.created_by != actor.username and not actor.is_admin:
-            require(actor, Permission.ADMIN)
-        self._artifacts.delete_artifact(artifact.id)
-        identity = identity_of(artifact)
-        if identity is not None:
-            self._claims.release(identity)
-        self._delete_blobs(artifact)
-        self._audit(actor, artifact, AuditAction.DELETE)
-        events.emit("artifact.deleted", artifact_id=artifact.id, name=artifact.name, by=actor.username)
-        return artifact
+
+        def once(receipt: Receipt | None) -> Artifact:
+            with self._writes.begin() as write:
+                self.claim_artifact(write, artifact_id)
+                artifact = self._get_ready(artifact_id)
+                if artifact.created_by != actor.username and not actor.is_admin:
+                    require(actor, Permission.ADMIN)
+                write.delete(artifact.id)
+                identity = identity_of(artifact)
+                if identity is not None:
+                    write.give_up(identity)
+                self._remove_package_after(write, artifact)
+                write.commit(receipt.completed(artifact, deleted=True) if receipt else None)
+            self.audit(actor, artifact, AuditAction.DELETE)
+            events.emit("artifact.deleted", artifact_id=artifact.id, name=artifact.name, by=actor.username)
+            return artifact
+
+        return self._idempotency.run(actor, "delete", idempotency_key, {"artifact_id": artifact_id}, once)
+
+    def claim_artifact(self, write: Write, artifact_id: str) -> None:
+        """One change of an artifact at a time (update, delete): a second one waits for the first's lease."""
+        key = f"artifact:{check_artifact_id(artifact_id)}"
+        write.claim(key, lambda holder: busy(f"artifact {artifact_id!r}", holder), keep=False)
 
     # reads -----------------------------------------------------------------------------------------------------
     def get(self, actor: User, artifact_id: str, permission: Permission = Permission.SEARCH) -> Artifact:
@@ -230,7 +282,7 @@ class ArtifactService:
         stored = self._ratings.get_rating(artifact.id)
         if stored is None:
             raise NotFound(f"model {artifact_id!r} has no rating")
-        self._audit(actor, artifact, AuditAction.RATE)
+        self.audit(actor, artifact, AuditAction.RATE)
         return with_content_findings(stored_rating(stored), ContentScan.of(artifact))
 
     def recorded_rating(self, actor: User, artifact_id: str) -> Rating | None:
@@ -254,7 +306,7 @@ class ArtifactService:
             raise InvalidInput(f"model {artifact_id!r} has neither a source nor recorded contents to rate")
         assessment = self.assess(model, links).assessment_or_refuse()
         self._ratings.put_rating(artifact.id, assessment.stored_form())
-        self._audit(actor, artifact, AuditAction.RATE)
+        self.audit(actor, artifact, AuditAction.RATE)
         return with_content_findings(assessment.rating, ContentScan.of(artifact))
 
     # internals -------------------------------------------------------------------------------------------------
@@ -319,34 +371,24 @@ class ArtifactService:
             raise InvalidInput(f"artifact {artifact_id!r} is a {artifact.type.value}; only models are rated")
         return artifact
 
-    def _store_new(self, artifact: Artifact, rating: dict[str, Any] | None) -> None:
-        """PENDING record, rating, then READY: readers never see a half-made artifact; failures leave nothing."""
-        artifact.status = ArtifactStatus.PENDING
-        for attempt in range(3):
-            try:
-                self._artifacts.create_artifact(artifact)
-                break
-            except Conflict:
-                if attempt == 2:
-                    raise
-                artifact.id = new_id()
-        try:
-            if rating is not None:
-                self._ratings.put_rating(artifact.id, rating)
-            self._artifacts.mark_ready(artifact.id)
-        except Exception:
-            self._artifacts.delete_artifact(artifact.id)
-            raise
-        artifact.status = ArtifactStatus.READY
+    def _remove_package_after(self, write: Write, artifact: Artifact, keep: Artifact | None = None) -> None:
+        """After the commit, remove the blobs `artifact` owns (packages are unique per artifact) that `keep` does not
+        use. The package's claim is leased to the write meanwhile, so no new upload reuses bytes being removed."""
+        if artifact.package_sha256 is None or (keep is not None and keep.package_sha256 == artifact.package_sha256):
+            return
+        claim = package_identity(artifact.package_sha256)
+        write.keep_leased(claim)
 
-    def _delete_blobs(self, artifact: Artifact, keep: Artifact | None = None) -> None:
-        """Delete the blobs the artifact owns (packages are unique per artifact), except those `keep` still uses."""
-        kept = set(package_keys(keep)) if keep is not None else set()
-        for key in package_keys(artifact):
-            if key not in kept:
+        def remove() -> None:
+            reach(self._settings, "delete.after_commit")
+            for key in package_keys(artifact):
                 self._blobs.delete(key)
+            self._claims.release(claim, write.id)
 
-    def _audit(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
+        write.after_commit("blobs", remove)
+
+    def audit(self, actor: User, artifact: Artifact, action: AuditAction) -> None:
+        """Record `action` on `artifact`'s trail (also for the package service's writes)."""
         self._audit_log.append_audit(audit_entry(actor, artifact, action))
 
 
@@ -393,8 +435,16 @@ def identity_of(artifact: Artifact) -> str | None:
     return source_identity(artifact.type, artifact.name, artifact.source_url) if artifact.source_url else None
 
 
+def busy(what: str, holder: Claim | None) -> Conflict:
+    """The answer when another request is changing the same thing (a leased claim): retry after its lease."""
+    wait = max(1, math.ceil(holder.expires_at - time.time())) if holder and holder.expires_at else 1
+    return Conflict(f"{what} is being changed by another request right now; retry in {wait} s",
+                    retry_after_seconds=wait)
+
+
 def new_id() -> str:
-    """A random 122-bit id; creation is conditional in the store, so a collision is a retry, never an overwrite."""
+    """A random 122-bit id; creation is conditional in the store, so a collision is a Conflict, never an
+    overwrite."""
     return str(uuid.uuid4())
 
 

@@ -10,8 +10,11 @@ from registry import events
 from registry.artifacts import ArtifactService
 from registry.audit import AuditService
 from registry.auth import UserService, require
+from registry.bulkhead import Bulkhead
+from registry.crashpoints import reach
 from registry.download import DownloadService
 from registry.health import HealthService
+from registry.idempotency import Idempotency
 from registry.lineage import LineageService
 from registry.model import Permission, User
 from registry.monitor import MonitorRunner
@@ -24,7 +27,10 @@ from registry.sensitive import SensitiveModels
 from registry.settings import Settings
 from registry.signing import deployment_signer
 from registry.sourcing import GitHubClient, HubClient, SourceReader
+from registry.sweeper import Sweeper, SweepReport
+from registry.transactions import TransactionService
 from registry.workload import WorkloadService
+from registry.writes import WriteFence, Writes
 
 
 @dataclass
@@ -46,14 +52,24 @@ class Registry:
     sensitive: SensitiveModels = field(init=False)
     popularity: PopularityService = field(init=False)
     workload: WorkloadService = field(init=False)
+    fence: WriteFence = field(init=False)
+    transactions: TransactionService = field(init=False)
+    sweeper: Sweeper = field(init=False)
+    upstream: Bulkhead = field(init=False)
 
     def __post_init__(self) -> None:
-        store = self.metadata
+        store, settings = self.metadata, self.settings
         self.users = UserService(store, self.settings)
         self.ratings = RatingService(self.hub, self.github, store, store,
                                      timeout=self.settings.upstream_timeout_seconds * 2)
         sources = SourceReader(self.hub, self.github)
-        self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings)
+        # One fence and one set of writes for every service: the reset barrier counts all their writes. The
+        # embedded store belongs to this one process; DynamoDB may be shared by many (Lambda instances).
+        self.fence = WriteFence(store, settings, owns_store=settings.backend == "local")
+        writes = Writes(settings, self.fence, store, store, store, self.blobs)
+        idempotency = Idempotency(settings, store, store)
+        self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings,
+                                         writes=writes, idempotency=idempotency)
         # Probes look the stores up at call time, so a test (or an operator's hot swap) that replaces them is seen.
         self.health = HealthService(
             stores={"metadata-store": ("Metadata store", lambda: self.metadata.ping()),
@@ -62,7 +78,8 @@ class Registry:
                        "github-api": ("GitHub API", lambda: self.github.ping())})
         self.lineage = LineageService(store, self.artifacts, self.github)
         self.queries = ArtifactQueries(self.artifacts, self.settings.max_page_size)
-        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub)
+        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub,
+                                       writes=writes, idempotency=idempotency)
         self.audit = AuditService(store, store, self.settings.max_page_size)
         self.downloads = DownloadService(self.settings, self.artifacts, store, self.packages, store, store, store,
                                          self.audit, self.blobs, MonitorRunner.from_settings(self.settings),
@@ -70,11 +87,26 @@ class Registry:
         self.sensitive = SensitiveModels(self.settings, store, store, self.audit)
         self.popularity = PopularityService(store, store, store, self.settings.max_page_size)
         self.workload = WorkloadService(self.settings, self.users, self.artifacts, self.packages, sources)
+        self.transactions = TransactionService(settings, store, writes, self.artifacts, self.packages)
+        self.sweeper = Sweeper(settings, store, self.blobs, self.fence, self._wipe)
+        self.upstream = Bulkhead("upstream", settings.upstream_workers, settings.upstream_queue)
 
     def reset(self, actor: User) -> None:
-        """An empty registry holding only the default admin."""
+        """An empty registry holding only the default admin. A barrier: writes in progress finish first or are
+        fenced off (registry/writes.py), so none survives half-written."""
         require(actor, Permission.ADMIN)
+        with self.fence.resetting():
+            self._wipe()
+        events.emit("registry.reset", by=actor.username)
+
+    def sweep(self, actor: User) -> SweepReport:
+        """Run the sweeper now (admins; it also runs on its own, see registry/sweeper.py)."""
+        require(actor, Permission.ADMIN)
+        return self.sweeper.sweep()
+
+    def _wipe(self) -> None:
+        reach(self.settings, "reset.after_begin")
         self.metadata.reset()
+        reach(self.settings, "reset.after_metadata")
         self.blobs.reset()
         self.users.ensure_default_admin()
-        events.emit("registry.reset", by=actor.username)

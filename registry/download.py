@@ -100,6 +100,19 @@ class DownloadService:
         return DownloadLink(url=url, filename=stored.filename, sha256=stored.sha256, size=stored.size,
                             expires_at=datetime.fromtimestamp(expires, timezone.utc))
 
+    def link_group(self, actor: User, artifact_ids: list[str], part: PackagePart,
+                   base_url: str) -> list[DownloadLink]:
+        """Links to several related models read as one snapshot (ArtifactStore.get_artifacts_snapshot): of a group
+        transaction, or any commit, all of its versions or none; in the order asked. Each is then an ordinary
+        download (its delivery runs the monitor, records and audits it)."""
+        require(actor, Permission.DOWNLOAD)
+        wanted = [check_artifact_id(i) for i in dict.fromkeys(artifact_ids)]
+        found = self._records.get_artifacts_snapshot(wanted)
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise NotFound(f"no artifact {missing[0]!r}")
+        return [self.link(actor, artifact_id, part, base_url) for artifact_id in wanted]
+
     def deliver(self, actor: User, artifact_id: str, part: PackagePart = PackagePart.FULL) -> Delivery:
         """Admit the caller's download (monitor, history, audit) and say where its bytes are."""
         stored = self._stored(actor, artifact_id, part)

@@ -22,6 +22,9 @@ class ErrorCode(str, enum.Enum):
     MONITOR_REJECTED = "MONITOR_REJECTED"
     LINK_INVALID = "LINK_INVALID"
     LINK_EXPIRED = "LINK_EXPIRED"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+    UPSTREAM_BUSY = "UPSTREAM_BUSY"
+    ABORTED = "ABORTED"
 
 
 ERROR_MEANINGS: dict[ErrorCode, str] = {
@@ -42,6 +45,15 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
                                 "its output.",
     ErrorCode.LINK_INVALID: "The download link was altered or is not signed by this registry; ask for a new one.",
     ErrorCode.LINK_EXPIRED: "The download link has expired; ask for a new one.",
+    ErrorCode.STORE_UNAVAILABLE: "The registry's storage (database or blob store) did not answer in time or failed. "
+                                 "Retry after `details.retry_after_seconds`. When `details.outcome` is \"unknown\" "
+                                 "the write may have committed: retry with the same idempotency key (or upload id), "
+                                 "which returns it if it did.",
+    ErrorCode.UPSTREAM_BUSY: "Too many ingests are waiting on Hugging Face or GitHub already; nothing was done. Retry "
+                             "after `details.retry_after_seconds`.",
+    ErrorCode.ABORTED: "The write stopped before it committed and left nothing behind: a registry reset ran meanwhile, "
+                       "or another request holds the same artifact, upload or idempotency key. Retry after "
+                       "`details.retry_after_seconds`.",
 }
 
 
@@ -55,6 +67,12 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+    @property
+    def retry_after(self) -> int | None:
+        """Seconds after which a retry may succeed (REST sends it as `Retry-After`); None for final answers."""
+        value = self.details.get("retry_after_seconds")
+        return int(value) if isinstance(value, (int, float)) else None
 
     def body(self) -> dict[str, Any]:
         """The JSON every HTTP door answers with: {"detail", "code"} and the details when there are any."""
@@ -151,3 +169,28 @@ class LinkExpired(DomainError):
 
     code = ErrorCode.LINK_EXPIRED.value
     status = 403
+
+
+class StoreUnavailable(DomainError):
+    """The metadata or blob store timed out, refused the connection, or kept failing after retries.
+
+    503 with Retry-After. `details['outcome']` is "unknown" when the failure hit a write's commit: the write may have
+    committed, and a retry with the same idempotency key or upload id returns it if it did."""
+
+    code = ErrorCode.STORE_UNAVAILABLE.value
+    status = 503
+
+
+class UpstreamBusy(DomainError):
+    """The bounded pool for upstream (hub, GitHub) work is full: refused at once rather than left to hang."""
+
+    code = ErrorCode.UPSTREAM_BUSY.value
+    status = 503
+
+
+class Aborted(DomainError):
+    """A write fenced off before its commit (a concurrent reset, a lost claim, a taken-over idempotency key or
+    transaction). Nothing it did is visible; 409 with Retry-After: retrying is safe."""
+
+    code = ErrorCode.ABORTED.value
+    status = 409

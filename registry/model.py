@@ -121,7 +121,9 @@ class Upload(BaseModel):
     max_bytes: int
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    artifact_id: str | None = None  # set when the upload replaces an existing artifact's package
+    # The id the finalized model gets, chosen when the upload is requested: a retried finalize (an answer lost,
+    # a crash) finds the registration it made instead of making a second one.
+    artifact_id: str | None = None
 
 
 class FindingSeverity(str, enum.Enum):
@@ -211,3 +213,34 @@ class DownloadRecord(BaseModel):
     exit_code: int | None = None
     stdout: str | None = None
     at: datetime = Field(default_factory=utcnow)
+
+
+class OperationKind(str, enum.Enum):
+    IDEMPOTENCY = "idempotency"  # a mutation's idempotency key and, once it committed, its result
+    TRANSACTION = "transaction"  # a group transaction (registry/transactions.py)
+
+
+class Operation(BaseModel):
+    """A versioned record of a multi-step operation: an idempotency key or a group transaction.
+
+    Every change is a compare-and-set on `version` (OperationStore.put_operation), and the final one is written in
+    the same atomic commit as the artifacts it concerns (Guard.record), so "done" is never recorded without them.
+    `owner`/`lease_until` name the attempt working on it; past the lease another attempt may take over.
+    """
+
+    key: str
+    kind: OperationKind
+    username: str
+    version: int = 1
+    state: str
+    owner: str | None = None
+    lease_until: float | None = None  # epoch seconds
+    fingerprint: str = ""
+    body: dict[str, Any] = Field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+    def next(self, **changes: Any) -> "Operation":
+        """The record's next version with `changes` applied (what a compare-and-set writes)."""
+        return self.model_copy(update={**changes, "version": self.version + 1})

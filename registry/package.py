@@ -4,7 +4,15 @@ out, whole or in parts (the download itself, its monitor, history and audit: reg
 The flow: `request_upload` hands out a ticket (an S3 presigned POST, or this server's `PUT /uploads/{id}` for
 the embedded store); the client sends the zip; `finalize_upload` checks its sha256, reads it with
 `registry.zipsafe` (caps, safe paths, pickle scan), stores it and its parts content-addressed and registers
-the model. Staged bytes and the upload record are always removed at the end, whatever happened.
+the model in one commit (registry/writes.py).
+
+Finalize is resumable: the model's id is chosen with the upload, so a retried finalize (a lost answer, a crash)
+returns the registration if it committed, or takes over once the dead attempt's lease on the upload ends. A
+package's bytes are claimed (`package:<sha256>`) by the write that registers them: settled for good by its
+commit, so "an identical package is already registered" means exactly that, while bytes a crashed attempt left
+behind are reused by the next upload of the same package. A final refusal (bad hash, unsafe content, an identical
+package) removes the staged bytes and the upload; a failure that a retry may cure (store outage, a concurrent
+finalize) keeps them for the retry, until the upload expires and the sweeper removes them.
 
 Malicious content: a package, or a hub model's files mirrored on first download, whose pickles import dangerous
 globals (or cannot be scanned) is refused with UNSAFE_CONTENT before anything is stored; suspicious findings are
@@ -20,30 +28,35 @@ import secrets
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any, Protocol, cast
 
 import re2
 
-from registry.artifacts import ArtifactService, Reading, new_id
+from registry import events
+from registry.artifacts import ArtifactService, Reading, busy, new_id
 from registry.auth import require
-from registry.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsafeContent, UpstreamError
-from registry.model import Artifact, ArtifactType, ContentScan, ContentVerdict, FileEntry, Permission, Upload, User, \
-    utcnow
-from registry.settings import Settings
+from registry.crashpoints import reach
+from registry.errors import Aborted, Conflict, DomainError, InvalidInput, NotFound, StoreUnavailable, TooLarge, \
+    UnsafeContent, UpstreamError
+from registry.idempotency import Idempotency, Receipt
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, ContentVerdict, \
+    FileEntry, Permission, Upload, User, utcnow
+from registry.paging import as_utc
+from registry.ports import ArtifactStore, BlobStore, UploadStore, blob_key, part_key, staging_key
 from registry.rating import Assessment, Links
+from registry.settings import Settings
 from registry.sourcing import upstream_errors
 from registry.validation import check_name, check_part
 from registry.version import DEFAULT_VERSION, version_from_tags
+from registry.writes import Write, Writes, WriteFence, held_elsewhere, package_identity
 from registry.zipsafe import ZipEntry, ZipManifest, inspect_zip
 from scoring.parts import PackagePart, in_part
 from scoring.sources.hub import parse_front_matter
 from scoring.sources.types import HubRepo, RepoFile, SourceRef
 from scoring.sources.url import parse_source_url
-from registry.paging import as_utc
-from registry.ports import ArtifactStore, BlobStore, UploadStore, blob_key, part_key, staging_key
 
 _UPLOAD_ID = re2.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SHA256 = re2.compile(r"^[0-9a-f]{64}$")
@@ -82,22 +95,25 @@ class StoredZip:
     key: str
 
 
-@dataclass
-class _Written:
-    """Blobs this finalize wrote (not those that already existed): deleted again if registering fails."""
-
-    keys: list[str] = field(default_factory=list)
+OnWritten = Callable[[str], None]
 
 
 class PackageService:
     def __init__(self, settings: Settings, uploads: UploadStore, records: ArtifactStore, blobs: BlobStore,
-                 artifacts: ArtifactService, hub: HubFiles | None = None) -> None:
+                 artifacts: ArtifactService, hub: HubFiles | None = None, writes: Writes | None = None,
+                 idempotency: Idempotency | None = None) -> None:
+        """`writes` and `idempotency` default to ones over the stores given (one adapter implementing every port);
+        the registry passes the ones its other services share."""
         self._settings = settings
         self._uploads = uploads
         self._records = records
         self._blobs = blobs
         self._artifacts = artifacts
         self._hub = hub
+        store: Any = uploads
+        self._writes = writes or Writes(settings, WriteFence(store, settings, owns_store=True), store, records, store,
+                                        blobs)
+        self._idempotency = idempotency or Idempotency(settings, store, records)
 
     # upload ----------------------------------------------------------------------------------------------------
     def request_upload(self, actor: User, name: str, size: int | None, base_url: str) -> UploadTicket:
@@ -112,7 +128,7 @@ class PackageService:
             raise TooLarge(f"packages are at most {limit} bytes; this one is {size}")
         ttl = self._settings.presign_ttl_seconds
         upload = Upload(id=secrets.token_urlsafe(24), name=name, username=actor.username, max_bytes=size or limit,
-                        expires_at=utcnow() + timedelta(seconds=ttl))
+                        expires_at=utcnow() + timedelta(seconds=ttl), artifact_id=new_id())
         self._uploads.put_upload(upload)
         direct = self._blobs.presign_upload(staging_key(upload.id), upload.max_bytes, ttl)
         if direct is None:
@@ -129,28 +145,117 @@ class PackageService:
         key = staging_key(upload.id)
         if content_length is not None and content_length > upload.max_bytes:
             raise TooLarge(f"this upload accepts at most {upload.max_bytes} bytes")
-        if self._blobs.exists(key):
+        if self._blobs.exists(key) or self._finalized(upload) is not None:
             raise Conflict("this upload has already received its package; finalize it or request a new one")
         try:
-            size = self._blobs.put_stream(key, _as_file(stream), upload.max_bytes)
+            size = self._blobs.put_stream(key, _as_file(self._crash_point_in(stream)), upload.max_bytes)
             if content_length is not None and size != content_length:
                 raise InvalidInput(f"received {size} bytes but Content-Length said {content_length}")
-        except Exception:
+        except Exception as exc:
             self._blobs.delete(key)
+            if not isinstance(exc, DomainError) and self._uploads.get_upload(upload.id) is None:
+                raise NotFound("the upload was cancelled while it was received (the registry was reset)") from exc
             raise
+        if self._uploads.get_upload(upload.id) is None:  # a reset removed the upload meanwhile
+            self._blobs.delete(key)
+            raise NotFound("the upload was cancelled while it was received (the registry was reset)")
         return size
 
-    def finalize_upload(self, actor: User, upload_id: str, sha256: str) -> Artifact:
-        """Check, inspect, store and register the uploaded package as a model; the staging copy and the upload
-        record are removed whether this succeeds or not."""
+    def _crash_point_in(self, stream: IO[bytes] | Iterable[bytes]) -> IO[bytes] | Iterable[bytes]:
+        """The stream, passing the "upload.mid_stream" crash point after its first chunk (fault tests)."""
+        if hasattr(stream, "read"):
+            return stream
+
+        def chunks() -> Iterator[bytes]:
+            for number, chunk in enumerate(cast(Iterable[bytes], stream)):
+                if number == 1:
+                    reach(self._settings, "upload.mid_stream")
+                yield chunk
+
+        return chunks()
+
+    def finalize_upload(self, actor: User, upload_id: str, sha256: str,
+                        idempotency_key: str | None = None) -> Artifact:
+        """Check, inspect, store and register the uploaded package as a model, in one commit. A retry with the same
+        upload id returns the model once registered; a final refusal removes the upload (see the module)."""
         require(actor, Permission.UPLOAD)
         expected = _sha256_of(sha256)
         upload = self._own_upload(actor, upload_id, sha256)
+        request = {"upload_id": upload.id, "sha256": expected}
         try:
-            with tempfile.TemporaryDirectory(prefix="package-") as workdir:
-                return self._finalize(actor, upload, expected, workdir)
-        finally:
-            self._discard(upload.id)
+            return self._idempotency.run(actor, "finalize", idempotency_key, request,
+                                         lambda receipt: self._finalize_once(actor, upload, expected, receipt))
+        except DomainError as refused:
+            if _final(refused):
+                self._discard(upload.id)
+            raise
+
+    def stage_finalize(self, write: Write, actor: User, upload_id: str, sha256: str) -> Artifact:
+        """Stage the registration of an uploaded package in `write` (a group transaction's operation): the
+        package and its parts are stored now, the model READY when the write commits."""
+        require(actor, Permission.UPLOAD)
+        expected = sha256.strip().lower() if isinstance(sha256, str) else ""
+        if not _SHA256.match(expected):
+            raise InvalidInput("sha256 must be 64 hexadecimal characters")
+        upload = self._live_upload(upload_id)
+        if upload.username != actor.username:
+            raise NotFound("no such upload, or it has expired")
+        if self._finalized(upload) is not None:
+            raise Conflict("this upload has already been registered")
+        return self._stage(write, actor, upload, expected)
+
+    def _finalize_once(self, actor: User, upload: Upload, expected: str, receipt: Receipt | None) -> Artifact:
+        done = self._finalized(upload)
+        if done is not None:  # the retry of a finalize that committed (maybe before its follow-ups ran)
+            self._blobs.delete(staging_key(upload.id))
+            return done
+        with self._writes.begin() as write:
+            artifact = self._stage(write, actor, upload, expected)
+            write.commit(receipt.completed(artifact) if receipt else None)
+        reach(self._settings, "finalize.after_commit")
+        return artifact
+
+    def _stage(self, write: Write, actor: User, upload: Upload, expected: str) -> Artifact:
+        """Claim the upload (one finalize at a time; a dead one's lease ends), read and check the package, store it
+        and its parts under the package's claim, and stage the model as PENDING."""
+        write.claim(f"upload:{upload.id}", lambda holder: busy("this upload", holder), keep=False)
+        artifact_id = upload.artifact_id or new_id()
+        stale = self._records.get_artifact(artifact_id, include_pending=True)
+        if stale is not None:
+            if stale.status is ArtifactStatus.READY:  # committed by a concurrent retry: the next one returns it
+                raise Conflict("this upload was registered meanwhile; retry to get its model", retry_after_seconds=1)
+            self._records.delete_artifact(artifact_id)  # a dead attempt's: it can no longer commit (we hold the upload)
+        scratch = self._settings.scratch_dir
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="package-", dir=scratch) as workdir:
+            checked = self._checked(upload, expected, workdir)
+            assessment = checked.reading.assessment_or_refuse()
+            if not assessment.admitted:
+                raise assessment.refusal()
+            package, manifest = checked.path, checked.manifest
+            write.renew()
+            claim = package_identity(expected)
+            write.claim(claim, lambda holder: held_elsewhere(f"an identical package (sha256 {expected})", holder))
+
+            def stored(key: str) -> None:
+                write.stored_blob(key, claim)
+
+            self._put(blob_key(expected), package, stored)
+            parts = self._store_parts(package, manifest, workdir, stored, expected)
+        reach(self._settings, "finalize.after_blobs")
+        artifact = _artifact_from(upload, actor, checked, parts, artifact_id)
+        write.create(artifact, assessment.stored_form())
+        staged = staging_key(upload.id)
+        write.after_commit("staging", lambda: self._blobs.delete(staged))
+        write.after_commit("audit", lambda: self._artifacts.audit(actor, artifact, AuditAction.CREATE))
+        write.after_commit("event", lambda: events.emit(
+            "upload.registered", artifact_id=artifact.id, name=artifact.name, by=actor.username,
+            package_sha256=artifact.package_sha256))
+        return artifact
+
+    def _finalized(self, upload: Upload) -> Artifact | None:
+        """The model this upload registered, once it is committed."""
+        return self._records.get_artifact(upload.artifact_id) if upload.artifact_id else None
 
     def _own_upload(self, actor: User, upload_id: str, sha256: str) -> Upload:
         _sha256_of(sha256)  # a malformed hash is refused before anything is looked up
@@ -204,7 +309,9 @@ class PackageService:
         if artifact.size_bytes > self._settings.max_upload_bytes:
             raise TooLarge(f"{artifact.name!r} is {artifact.size_bytes} bytes; packages are capped at "
                            f"{self._settings.max_upload_bytes}")
-        with tempfile.TemporaryDirectory(prefix="mirror-") as workdir:
+        scratch = self._settings.scratch_dir
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="mirror-", dir=scratch) as workdir:
             package = os.path.join(workdir, "package.zip")
             with upstream_errors():
                 self._write_mirror(ref, artifact.files, package)
@@ -216,9 +323,8 @@ class PackageService:
                 # readers see why; later downloads refuse without fetching
                 self._records.replace_artifact(_with_scan(self._current(artifact), manifest.content_scan))
                 _refuse_if_unsafe(artifact.name, manifest.content_scan)
-            written = _Written()
-            self._put(blob_key(sha), package, written)  # an identical concurrent mirror is fine: same bytes
-            parts = self._store_parts(package, manifest, workdir, written, sha)
+            self._put(blob_key(sha), package)  # an identical concurrent mirror is fine: same bytes
+            parts = self._store_parts(package, manifest, workdir, None, sha)
         # Onto the record as it is now, not as it was when the (long) mirror began: a change made meanwhile, such as
         # marking the model sensitive, must not be undone by the mirror.
         mirrored = _with_scan(self._current(artifact), manifest.content_scan).model_copy(
@@ -284,29 +390,14 @@ class PackageService:
         stays open (finalize it next, or let it expire)."""
         require(actor, Permission.UPLOAD)
         upload = self._own_upload(actor, upload_id, sha256)
-        with tempfile.TemporaryDirectory(prefix="package-") as workdir:
+        scratch = self._settings.scratch_dir
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="package-", dir=scratch) as workdir:
             return self._checked(upload, _sha256_of(sha256), workdir).reading.assessment_or_refuse()
 
-    def _finalize(self, actor: User, upload: Upload, expected: str, workdir: str) -> Artifact:
-        checked = self._checked(upload, expected, workdir)
-        assessment = checked.reading.assessment_or_refuse()
-        if not assessment.admitted:
-            raise assessment.refusal()
-        written = _Written()
-        try:
-            if not self._put(blob_key(checked.sha256), checked.path, written):
-                raise Conflict(f"an identical package (sha256 {checked.sha256}) is already registered")
-            parts = self._store_parts(checked.path, checked.manifest, workdir, written, checked.sha256)
-            artifact = _artifact_from(upload, actor, checked, parts)
-            return self._artifacts.store_new(actor, artifact, rating=assessment.stored_form())
-        except Exception:
-            for key in written.keys:
-                self._blobs.delete(key)
-            raise
-
     def _checked(self, upload: Upload, expected: str, workdir: str) -> _CheckedPackage:
-        """The staged zip copied to `workdir`, its hash verified, read with the caps, scanned (refused when
-        unsafe) and rated from its own contents."""
+        """The staged bytes copied to `workdir`, their sha256 checked, read safely, scanned (refused when unsafe)
+        and rated from their own contents."""
         package = os.path.join(workdir, "package.zip")
         staged = staging_key(upload.id)
         staged_size = self._blobs.size(staged)
@@ -326,7 +417,7 @@ class PackageService:
         repo = _package_repo(upload.name, manifest, _json_safe(card_data), card_error)
         return _CheckedPackage(package, actual, manifest, repo, self._artifacts.assess(repo, Links()))
 
-    def _store_parts(self, package: str, manifest: ZipManifest, workdir: str, written: _Written,
+    def _store_parts(self, package: str, manifest: ZipManifest, workdir: str, on_written: OnWritten | None,
                      package_sha: str) -> dict[str, str]:
         parts: dict[str, str] = {}
         for part in (PackagePart.WEIGHTS, PackagePart.CARD):
@@ -336,15 +427,14 @@ class PackageService:
             target = os.path.join(workdir, f"{part.value}.zip")
             _write_part(package, members, target, compress=part is not PackagePart.WEIGHTS)
             parts[part.value] = _file_sha256(target)
-            self._put(part_key(package_sha, part.value), target, written)
+            self._put(part_key(package_sha, part.value), target, on_written)
         return parts
 
-    def _put(self, key: str, path: str, written: _Written) -> bool:
-        """Conditional write; False when the key already existed (then it is not ours to clean up)."""
-        if self._blobs.put_file(key, path):
-            written.keys.append(key)
-            return True
-        return False
+    def _put(self, key: str, path: str, on_written: OnWritten | None = None) -> None:
+        """Conditional write; `on_written(key)` only when this call stored it (an existing blob has the same bytes:
+        content-addressed; it is not this write's to clean up)."""
+        if self._blobs.put_file(key, path) and on_written is not None:
+            on_written(key)
 
 
 def download_url(base_url: str, artifact_id: str, part: PackagePart = PackagePart.FULL) -> str:
@@ -385,6 +475,11 @@ def _file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
+def _final(refused: DomainError) -> bool:
+    """Whether a finalize failure is final (the upload is removed) rather than curable by a retry."""
+    return not isinstance(refused, (StoreUnavailable, Aborted)) and refused.retry_after is None
+
+
 @dataclass(frozen=True)
 class _CheckedPackage:
     """A staged package that passed every check: where it lies, its hash, what it holds, and its rating."""
@@ -410,7 +505,8 @@ def _package_repo(name: str, manifest: ZipManifest, card_data: dict[str, Any], c
                    pipeline_tag=pipeline if isinstance(pipeline, str) else None)
 
 
-def _artifact_from(upload: Upload, actor: User, checked: _CheckedPackage, parts: dict[str, str]) -> Artifact:
+def _artifact_from(upload: Upload, actor: User, checked: _CheckedPackage, parts: dict[str, str],
+                   artifact_id: str) -> Artifact:
     repo, manifest = checked.repo, checked.manifest
     declared = repo.card_data.get("version") or (manifest.config or {}).get("version")
     metadata: dict[str, Any] = {
@@ -418,7 +514,7 @@ def _artifact_from(upload: Upload, actor: User, checked: _CheckedPackage, parts:
         "adapter_config": manifest.adapter_config, "card_data": repo.card_data, "card_error": repo.card_error,
         ContentScan.METADATA_KEY: manifest.content_scan.model_dump(mode="json"),
     }
-    return Artifact(id=new_id(), type=ArtifactType.MODEL, name=upload.name, source_url=None,
+    return Artifact(id=artifact_id, type=ArtifactType.MODEL, name=upload.name, source_url=None,
                     version=version_from_tags([str(declared)]) if declared else DEFAULT_VERSION,
                     readme=manifest.readme or "",
                     files=[FileEntry(path=e.path, size=e.size, sha256=e.sha256) for e in manifest.entries],

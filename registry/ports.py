@@ -12,12 +12,69 @@ Vocabulary used below:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any, NamedTuple, Protocol
 
-from registry.model import Artifact, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload, User
+from registry.model import Artifact, ArtifactType, AuditEntry, DownloadRecord, Monitor, Operation, Token, Upload, User
 from registry.paging import Page
+
+# One commit writes at most this many records (DynamoDB's TransactWriteItems holds 100 items, and each record
+# brings its claims and rating along).
+MAX_COMMIT_RECORDS = 25
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who holds a named claim: `owner` is the write (attempt id) that took it. A leased claim expires at
+    `expires_at` (epoch seconds) unless its writer renews or settles it; a settled claim (`expires_at` None) is
+    held for good by the record it protects, and is dropped with that record."""
+
+    key: str
+    owner: str
+    expires_at: float | None
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """The registry's epoch: even while stable, odd while a reset runs (a seqlock). Every write commits only under
+    the epoch it began in, so no write overlapping a reset survives it. `changed_at`: epoch seconds."""
+
+    value: int
+    changed_at: float
+
+    @property
+    def resetting(self) -> bool:
+        return self.value % 2 == 1
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What a commit checks and applies in the same atomic step as its records (ArtifactStore.commit).
+
+    - `epoch`: the epoch the write began under; the commit fails (Aborted) if it moved.
+    - `settle`: claims (key, owner) the writer must still hold; they are held for good afterwards.
+    - `release`: claims (key, owner) the writer must still hold; they are given up by the commit.
+    - `drop`: claims given up (an update's previous identity, a deleted artifact's), whoever holds them.
+    - `lease`: claims (key, owner, expires_at) handed to the writer under a lease: a delete keeps its package's
+      claim while it removes the blobs after the commit, so no new upload reuses bytes being deleted.
+    - `record`: an operation record written only if the stored one is at `record.version - 1` (absent for 1).
+    """
+
+    epoch: int | None = None
+    settle: tuple[tuple[str, str], ...] = ()
+    release: tuple[tuple[str, str], ...] = ()
+    drop: tuple[str, ...] = ()
+    lease: tuple[tuple[str, str, float], ...] = ()
+    record: Operation | None = None
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    modified_at: datetime
 
 
 class SearchText(NamedTuple):
@@ -57,7 +114,12 @@ class ArtifactStore(Protocol):
     def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None: ...
 
     def get_artifacts(self, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
-        """Batched read (one round trip per call where the backend allows); missing ids are left out."""
+        """Batched read (one round trip per call where the backend allows); missing ids are left out. Each record
+        is read-your-write, but the batch is no snapshot: it may see part of a concurrent commit (DynamoDB)."""
+
+    def get_artifacts_snapshot(self, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
+        """READY records of at most MAX_COMMIT_RECORDS ids read as one snapshot: of any commit, all of its
+        records or none (SQLite: one read transaction; DynamoDB: TransactGetItems). Group downloads use it."""
 
     def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
         """Every record with exactly this name (case-sensitive), in sort-key order."""
@@ -81,6 +143,25 @@ class ArtifactStore(Protocol):
         """Remove the record, its rating, its monitor, its search counter and its parent links. A missing id is not
         an error (idempotent)."""
 
+    def commit(self, ready: Sequence[Artifact] = (), replaced: Sequence[Artifact] = (), deleted: Sequence[str] = (),
+               ratings: Mapping[str, dict[str, Any]] | None = None, guard: Guard = Guard()) -> None:
+        """One atomic step, all of it or nothing, also if the process dies: the PENDING records `ready` become
+        READY, the records `replaced` are overwritten, the records `deleted` disappear, `ratings` are written, and
+        `guard` is checked and applied (see Guard). Raises Aborted when the guard fails, NotFound when a record to
+        make ready or replace is missing, TooLarge past MAX_COMMIT_RECORDS records or the backend's size limit.
+
+        SQLite: one transaction. DynamoDB: one TransactWriteItems (serializable with every other write of the same
+        items); a deleted record's chunks, rating and parent links, and a replaced record's parent links, are
+        written after it (a crash there leaves leftovers that `sweep_leftovers` removes, never a visible change)."""
+
+    def scan_artifacts(self) -> Iterator[Artifact]:
+        """Every record, PENDING ones included, in no order (a Scan on DynamoDB: the sweeper's, not requests')."""
+
+    def sweep_leftovers(self, older_than: float, limit: int) -> int:
+        """Remove at most `limit` items left by interrupted writes older than `older_than` (epoch seconds): body
+        chunks, ratings and parent links of records that no longer exist, chunks of versions no head points at
+        (DynamoDB; SQLite writes atomically and has none). Returns how many were removed."""
+
     def count_artifacts(self) -> int:
         """Every record, PENDING ones included (a scan on DynamoDB: tests and operators only)."""
 
@@ -94,17 +175,32 @@ class RatingStore(Protocol):
 
 
 class ClaimStore(Protocol):
-    """Named claims: what makes "already exists" hold under concurrent creation.
+    """Named claims with an owner and a lease: what makes "already exists" hold under concurrent creation, and what
+    lets a dead writer's claim expire.
 
-    `claim` is atomic and linearizable on both adapters (SQLite's primary key; DynamoDB's conditional put):
-    of any number of concurrent claims of one key, exactly one returns True.
+    `claim` is atomic and linearizable on both adapters (SQLite's primary key and a guarded upsert; DynamoDB's
+    conditional put): of any number of concurrent claims of one free key, exactly one returns True. A leased
+    claim past its expiry is free; only a commit settles a claim for good (Guard.settle), so a writer that dies
+    before committing never keeps one. DynamoDB also deletes expired claims by TTL (lazily: correctness never
+    depends on it).
     """
 
-    def claim(self, key: str) -> bool:
-        """Take `key`; False when someone holds it."""
+    def claim(self, key: str, owner: str, lease_seconds: float) -> bool:
+        """Take `key` for `owner` until now + `lease_seconds`: True when it was free, its lease had expired, or
+        `owner` held it under a lease already (a renewal). False when another owner holds it under a live lease,
+        or anyone holds it for good."""
 
-    def release(self, key: str) -> None:
-        """Give `key` up; a key nobody holds is not an error."""
+    def get_claim(self, key: str) -> Claim | None: ...
+
+    def release(self, key: str, owner: str | None = None) -> None:
+        """Give `key` up (only if `owner` holds it, when given); a key nobody holds is not an error."""
+
+    def expired_claims(self, now: float, limit: int) -> list[Claim]:
+        """At most `limit` leased claims whose lease ended before `now` (the sweeper's)."""
+
+    def drop_expired(self, claim: Claim) -> bool:
+        """Remove `claim` if it is still exactly as read (same owner, same expiry): a writer that renewed or
+        settled it meanwhile keeps it. True if removed."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +246,8 @@ class UserStore(Protocol):
 
 
 class UploadStore(Protocol):
-    """Pending package uploads, by their unguessable id. Read-your-write."""
+    """Pending package uploads, by their unguessable id. Read-your-write. DynamoDB also deletes an upload by TTL a
+    while after it expires (lazily: services treat an expired upload as absent whatever the store still holds)."""
 
     def put_upload(self, upload: Upload) -> None: ...
 
@@ -158,6 +255,36 @@ class UploadStore(Protocol):
 
     def delete_upload(self, upload_id: str) -> None:
         """Idempotent."""
+
+    def expired_uploads(self, now: datetime, limit: int) -> list[Upload]:
+        """At most `limit` uploads that expired before `now` (the sweeper's; a Scan on DynamoDB)."""
+
+
+class EpochStore(Protocol):
+    """The registry epoch (see Epoch). Linearizable on both adapters; `reset` keeps it."""
+
+    def get_epoch(self) -> Epoch:
+        """The current epoch; 0 (changed at 0) before the first reset."""
+
+    def swap_epoch(self, expected: int, new: int) -> bool:
+        """Compare-and-set: move the epoch from `expected` to `new`; False if it was not at `expected`."""
+
+
+class OperationStore(Protocol):
+    """Operation records (idempotency keys, group transactions). Every write is a compare-and-set on the record's
+    version, linearizable on both adapters; Guard.record writes one inside a commit. DynamoDB also deletes
+    records by TTL after `expires_at` (lazily: readers treat an expired record as absent)."""
+
+    def put_operation(self, record: Operation) -> bool:
+        """Write `record` if the stored one is at `record.version - 1` (or absent, for version 1)."""
+
+    def get_operation(self, key: str) -> Operation | None: ...
+
+    def delete_operation(self, key: str, version: int | None = None) -> None:
+        """Remove the record (only at `version`, when given); idempotent."""
+
+    def expired_operations(self, now: datetime, limit: int) -> list[Operation]:
+        """At most `limit` records past `expires_at` (the sweeper's)."""
 
 
 class AuditStore(Protocol):
@@ -217,12 +344,16 @@ class SearchStats(Protocol):
 
 
 class MetadataStore(ArtifactStore, RatingStore, ClaimStore, UserStore, UploadStore, AuditStore, MonitorStore,
-                    DownloadLog, SettingStore, SearchStats, Protocol):
+                    DownloadLog, SettingStore, SearchStats, EpochStore, OperationStore, Protocol):
     """Everything an adapter implements, plus the whole-store operations."""
 
     def reset(self) -> None:
-        """Delete everything: artifacts, ratings, claims, users, tokens, uploads, audit, monitors, downloads,
-        settings, search counters."""
+        """Delete everything but the epoch: artifacts, ratings, claims, users, tokens, uploads, audit, monitors,
+        downloads, settings, search counters, operations."""
+
+    def checkpoint(self) -> None:
+        """Housekeeping the sweeper runs: SQLite folds its write-ahead log into the database and truncates it (so
+        the log does not grow under sustained load); nothing on DynamoDB."""
 
     def ping(self) -> None:
         """Raise if the store can't be reached (health)."""
@@ -267,20 +398,42 @@ class BlobStore(Protocol):
         """{url, method, fields, headers} for a direct upload (content-length capped), or None when the client
         uploads through this server (embedded store)."""
 
+    def list_blobs(self, prefix: str) -> Iterator[BlobInfo]:
+        """Every blob whose key starts with `prefix`, streamed, in no particular order (the sweeper's)."""
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """Remove the store's own leftovers of interrupted writes begun before `older_than`: the file store's
+        `.tmp-*` files, S3's incomplete multipart uploads. Returns how many."""
+
     def reset(self) -> None: ...
 
     def ping(self) -> None: ...
 
 
 # Blob keys: how the domain names what it stores -----------------------------------------------------------------
+PACKAGE_PREFIX = "sha256/"
+PART_PREFIX = "parts/"
+STAGING_PREFIX = "uploads/"
+
+
 def blob_key(sha256: str) -> str:
     """Content-addressed key of a stored package."""
-    return f"sha256/{sha256[:2]}/{sha256}"
+    return f"{PACKAGE_PREFIX}{sha256[:2]}/{sha256}"
 
 
 def part_key(package_sha256: str, part: str) -> str:
     """A download part of one package: keyed under the package so no two artifacts ever share a part blob."""
-    return f"parts/{package_sha256[:2]}/{package_sha256}/{part}.zip"
+    return f"{PART_PREFIX}{package_sha256[:2]}/{package_sha256}/{part}.zip"
+
+
+def package_of(key: str) -> str | None:
+    """The package sha256 a package or part blob key belongs to (None for other keys)."""
+    segments = key.split("/")
+    if key.startswith(PACKAGE_PREFIX) and len(segments) == 3:
+        return segments[2]
+    if key.startswith(PART_PREFIX) and len(segments) == 4:
+        return segments[2]
+    return None
 
 
 def package_keys(artifact: Artifact) -> list[str]:
@@ -292,4 +445,4 @@ def package_keys(artifact: Artifact) -> list[str]:
 
 
 def staging_key(upload_id: str) -> str:
-    return f"uploads/{upload_id}"
+    return f"{STAGING_PREFIX}{upload_id}"

@@ -1,6 +1,7 @@
 """The one settings object. Environment variables are read here and nowhere else."""
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -79,6 +80,38 @@ class Settings(BaseSettings):
     workload_max_models: int = 1000
     workload_max_seconds: float = 600.0
 
+    # Writes that survive faults (docs/high-assurance.md). A writer's claims, upload finalizes, idempotency keys
+    # and executing transactions are leased for `write_lease_seconds` (renewed while the writer works); past the
+    # lease, a dead writer's work is taken over or swept. The sweeper runs at start and then every interval
+    # (0: never, for the Lambda handler, which runs it on a schedule instead).
+    write_lease_seconds: float = 60.0
+    reset_drain_seconds: float = 10.0  # how long a reset waits for in-flight writes before fencing them off
+    sweep_interval_seconds: float = 300.0
+    checkpoint_interval_seconds: float = 30.0  # SQLite's log folded and truncated between sweeps
+    sweep_batch: int = 1000  # at most this many items of each kind per sweep (a Lambda run has 29 s)
+    idempotency_ttl_seconds: int = 24 * 3600
+    max_transaction_operations: int = 20  # one DynamoDB TransactWriteItems holds at most 100 items
+    transaction_ttl_seconds: int = 24 * 3600
+    # Store faults answer 503 within seconds: botocore's timeouts and attempts, and how long a store that stopped
+    # answering is not asked again (every request answers at once meanwhile).
+    store_connect_timeout_seconds: float = 2.0
+    store_read_timeout_seconds: float = 4.0
+    store_max_attempts: int = 2
+    store_cooldown_seconds: float = 5.0
+    # The bulkhead for upstream (hub, GitHub) work: its own threads, a bounded queue, and how long a queued ingest
+    # waits for a thread before it is refused with UPSTREAM_BUSY.
+    upstream_workers: int = 8
+    upstream_queue: int = 16
+    upstream_queue_seconds: float = 5.0
+    # glibc malloc arenas of the server process (app/memory.py): few keep resident memory steady under load (0: the
+    # C library's default).
+    malloc_arenas: int = 2
+    # Scratch space of finalize and mirroring (package-*/mirror-* folders the sweeper cleans); default: under the
+    # data directory for the embedded store, the system temp directory for AWS.
+    work_dir: Path | None = None
+    # Test hook (fault tests): the process exits at once when it reaches this named point (registry/crashpoints.py).
+    crash_point: str | None = None
+
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
@@ -97,6 +130,8 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> "Settings":
         if self.environment != "production":
             return self
+        if self.crash_point:
+            raise ValueError("REGISTRY_CRASH_POINT is a test hook; production refuses it")
         if self.backend == "local" and not self.public_url:
             raise ValueError("REGISTRY_PUBLIC_URL must be set in production")
         if self.backend == "local" and self.download_signing_key is None:
@@ -116,6 +151,15 @@ class Settings(BaseSettings):
     def base_url(self, request_base_url: str) -> str:
         """Where clients reach this server: the configured public URL, else the URL the request came to."""
         return (self.public_url or request_base_url).rstrip("/")
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where finalize and mirroring unpack packages (created on demand)."""
+        if self.work_dir is not None:
+            return self.work_dir
+        if self.backend == "local":
+            return self.data_dir / "work"
+        return Path(tempfile.gettempdir()) / "registry-work"
 
     @property
     def is_development(self) -> bool:

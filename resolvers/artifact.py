@@ -9,7 +9,8 @@ from registry.model import Artifact, ArtifactType, AuditEntry, User
 from registry.paging import Connection
 from registry.query import WILDCARD, NameQuery, QueryPage
 from registry.rating import Links
-from resolvers.scope import RequestScope, as_caller, read_as_caller
+from registry.sweeper import SweepReport
+from resolvers.scope import RequestScope, as_caller, as_caller_upstream, read_as_caller
 
 T = TypeVar("T")
 S = TypeVar("S", list[Artifact], Connection[Artifact], QueryPage)
@@ -33,13 +34,14 @@ def checked_model(scope: RequestScope, actor: User, artifact_id: str) -> Artifac
 
 
 async def on_typed(scope: RequestScope, artifact_type: ArtifactType | None, artifact_id: str,
-                   action: Callable[[User], T]) -> T:
-    """`action(caller)` after checking the artifact exists under `artifact_type`, in the same thread hop."""
+                   action: Callable[[User], T], upstream: bool = False) -> T:
+    """`action(caller)` after checking the artifact exists under `artifact_type`, in the same thread hop (on the
+    upstream bulkhead when the action waits on Hugging Face or GitHub)."""
     def run(actor: User) -> T:
         checked_type(scope, actor, artifact_id, artifact_type)
         return action(actor)
 
-    return await as_caller(scope, run)
+    return await (as_caller_upstream if upstream else as_caller)(scope, run)
 
 
 async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
@@ -106,34 +108,45 @@ async def audit_trail(scope: RequestScope, artifact_id: str,
 
 
 async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, name: str | None,
-                 links: Links) -> Artifact:
-    """Ingest by URL; a refusal by the rating gate is audited as a refused ingest."""
+                 links: Links, idempotency_key: str | None = None) -> Artifact:
+    """Ingest by URL (on the upstream bulkhead); a refusal by the rating gate is audited as a refused ingest."""
     registry = scope.registry
 
     def run(actor: User) -> Artifact:
         with registry.audit.refusals_audited(actor, artifact_type, name or url):
-            return registry.artifacts.ingest(actor, artifact_type, url, name, links)
+            return registry.artifacts.ingest(actor, artifact_type, url, name, links, idempotency_key)
 
-    return await as_caller(scope, run)
+    return await as_caller_upstream(scope, run)
 
 
 async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None, links: Links | None,
-                 artifact_type: ArtifactType | None = None) -> Artifact:
-    """Re-ingest from a new source; a refusal by the rating gate is audited on the artifact's trail."""
+                 artifact_type: ArtifactType | None = None, idempotency_key: str | None = None) -> Artifact:
+    """Re-ingest from a new source (on the upstream bulkhead); a refusal by the rating gate is audited on the
+    artifact's trail."""
     registry = scope.registry
 
     def run(actor: User) -> Artifact:
         current = checked_type(scope, actor, artifact_id, artifact_type)
         with registry.audit.refusals_audited(actor, current.type, current.name, current):
-            return registry.artifacts.update(actor, artifact_id, url, name, links)
+            return registry.artifacts.update(actor, artifact_id, url, name, links, idempotency_key)
+
+    return await as_caller_upstream(scope, run)
+
+
+async def delete(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None,
+                 idempotency_key: str | None = None) -> Artifact:
+    def run(actor: User) -> Artifact:
+        # The retry of a delete that committed finds no artifact to check the type of: its key answers.
+        if idempotency_key is None or scope.registry.artifacts.get_many(actor, [artifact_id]):
+            checked_type(scope, actor, artifact_id, artifact_type)
+        return scope.registry.artifacts.delete(actor, artifact_id, idempotency_key)
 
     return await as_caller(scope, run)
 
 
-async def delete(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
-    return await on_typed(scope, artifact_type, artifact_id,
-                          lambda actor: scope.registry.artifacts.delete(actor, artifact_id))
-
-
 async def reset(scope: RequestScope) -> None:
     await as_caller(scope, scope.registry.reset)
+
+
+async def sweep(scope: RequestScope) -> SweepReport:
+    return await as_caller(scope, scope.registry.sweep)

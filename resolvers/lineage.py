@@ -4,7 +4,7 @@ from __future__ import annotations
 from registry.lineage import DEFAULT_DEPTH, CostEntry, LineageDirection, LineageGraph
 from registry.model import ArtifactType, User
 from resolvers.artifact import checked_model, on_typed
-from resolvers.scope import RequestScope, as_caller
+from resolvers.scope import RequestScope, as_caller, as_caller_upstream
 from scoring.compat import CompatibilityVerdict
 from scoring.parts import PackagePart
 
@@ -27,4 +27,4 @@ async def cost(scope: RequestScope, artifact_id: str, part: PackagePart | None, 
 
 
 async def license_check(scope: RequestScope, artifact_id: str, github_url: str) -> CompatibilityVerdict:
-    return await as_caller(scope, scope.registry.lineage.license_check, artifact_id, github_url)
+    return await as_caller_upstream(scope, scope.registry.lineage.license_check, artifact_id, github_url)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from registry.download import Delivery, DownloadLink
 from registry.model import Artifact, ArtifactType, User
 from registry.package import UploadTicket
-from resolvers.scope import RequestScope, as_caller, call
+from resolvers.scope import RequestScope, as_caller, as_caller_upstream, call
 from scoring.parts import PackagePart
 
 
@@ -20,21 +20,29 @@ async def receive_upload(scope: RequestScope, upload_id: str, chunks: Iterator[b
     return await call(scope.registry.packages.receive_upload, upload_id, chunks, content_length)
 
 
-async def finalize_upload(scope: RequestScope, upload_id: str, sha256: str) -> Artifact:
-    """Register the uploaded package; a refusal (unsafe content, the rating gate) is audited as a refused ingest."""
+async def finalize_upload(scope: RequestScope, upload_id: str, sha256: str,
+                          idempotency_key: str | None = None) -> Artifact:
+    """Register the uploaded package (on the upstream bulkhead: its rating reads the datasets and code its card
+    links); a refusal (unsafe content, the rating gate) is audited as a refused ingest."""
     registry = scope.registry
 
     def run(actor: User) -> Artifact:
         name = registry.packages.upload_name(upload_id) or f"upload {upload_id}"
         with registry.audit.refusals_audited(actor, ArtifactType.MODEL, name):
-            return registry.packages.finalize_upload(actor, upload_id, sha256)
+            return registry.packages.finalize_upload(actor, upload_id, sha256, idempotency_key)
 
-    return await as_caller(scope, run)
+    return await as_caller_upstream(scope, run)
 
 
 async def request_download(scope: RequestScope, artifact_id: str, part: PackagePart) -> DownloadLink:
     """The link step: a signed link to this server, or (on AWS) the admitted download's presigned URL."""
     return await as_caller(scope, scope.registry.downloads.link, artifact_id, part, scope.base_url)
+
+
+async def request_group_download(scope: RequestScope, artifact_ids: list[str],
+                                 part: PackagePart) -> list[DownloadLink]:
+    """Links to several related models read as one snapshot (of a group transaction: all of its versions or none)."""
+    return await as_caller(scope, scope.registry.downloads.link_group, artifact_ids, part, scope.base_url)
 
 
 async def deliver(scope: RequestScope, artifact_id: str, part: PackagePart) -> Delivery:

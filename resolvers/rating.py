@@ -5,7 +5,7 @@ from datetime import datetime
 
 from registry.errors import InvalidInput
 from registry.rating import Assessment, Links
-from resolvers.scope import RequestScope, as_caller
+from resolvers.scope import RequestScope, as_caller, as_caller_upstream
 from scoring.rating import GatePolicy, Rating
 
 
@@ -14,7 +14,7 @@ async def stored(scope: RequestScope, artifact_id: str) -> Rating:
 
 
 async def rerate(scope: RequestScope, artifact_id: str) -> Rating:
-    return await as_caller(scope, scope.registry.artifacts.rerate, artifact_id)
+    return await as_caller_upstream(scope, scope.registry.artifacts.rerate, artifact_id)
 
 
 async def preview(scope: RequestScope, url: str | None, links: Links, upload_id: str | None,
@@ -23,8 +23,8 @@ async def preview(scope: RequestScope, url: str | None, links: Links, upload_id:
     if (url is None) == (upload_id is None):
         raise InvalidInput("preview a model URL or an upload (uploadId and sha256), one of the two")
     if url is not None:
-        return await as_caller(scope, scope.registry.artifacts.preview, url, links)
-    return await as_caller(scope, scope.registry.packages.preview_upload, upload_id, sha256 or "")
+        return await as_caller_upstream(scope, scope.registry.artifacts.preview, url, links)
+    return await as_caller_upstream(scope, scope.registry.packages.preview_upload, upload_id, sha256 or "")
 
 
 async def policy(scope: RequestScope) -> tuple[GatePolicy, str | None, datetime | None]:

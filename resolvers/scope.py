@@ -7,10 +7,11 @@ operation, the outcome of an expected error) it writes back here, so the shell l
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from anyio import to_thread
 
@@ -102,3 +103,22 @@ async def read_as_caller(scope: RequestScope, fn: Callable[..., T], *args: Any) 
         else:
             return fn(actor, *args)
     return await as_caller(scope, fn, *args)
+
+
+async def as_caller_upstream(scope: RequestScope, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(caller, *args)` on the upstream bulkhead (registry/bulkhead.py) instead of the shared worker threads:
+    for use cases that wait on Hugging Face or GitHub. Refused at once (UPSTREAM_BUSY) when the bulkhead's queue
+    is full, or when no thread took the call within `upstream_queue_seconds`; a call that started is awaited to
+    its end (its own upstream deadlines bound it), never abandoned half-way through a write."""
+    bulkhead = scope.registry.upstream
+    job = bulkhead.submit(lambda: fn(scope.caller.get(), *args))
+    outcome = asyncio.wrap_future(job.future)
+    try:
+        return cast(T, await asyncio.wait_for(asyncio.shield(outcome), scope.registry.settings.upstream_queue_seconds))
+    except TimeoutError:
+        if job.cancel_if_waiting():
+            raise bulkhead.busy() from None
+        return cast(T, await outcome)
+    except asyncio.CancelledError:  # the client went away: a call still waiting never runs
+        job.cancel_if_waiting()
+        raise

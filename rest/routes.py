@@ -20,12 +20,14 @@ Decisions the spec leaves open:
   refused by the rating gate answers 424 and keeps the previous version, like a refused create.
 - Lineage and license checks are model operations: another type's id answers 400, like the rating.
 - An artifact read under another type's path (/artifacts/dataset/{id of a model}) is 404.
+- The writes (create, update, delete) accept an `Idempotency-Key` header (the IETF draft's): a retry with the same
+  key returns the first answer instead of doing the write twice (registry/idempotency.py).
 """
 from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from registry.errors import InvalidInput, NotFound
@@ -63,6 +65,7 @@ async def request_scope(request: Request) -> RequestScope:
 
 
 Scope = Annotated[RequestScope, Depends(request_scope)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
 # mapping domain records to the spec's models ---------------------------------------------------------------------
@@ -193,9 +196,10 @@ async def by_regex(scope: Scope, body: ArtifactRegEx) -> list[ArtifactMetadata]:
 
 @router.post("/artifact/{artifact_type}", operation_id=CREATE, status_code=201,
              response_model_exclude_none=True)
-async def create(scope: Scope, artifact_type: ArtifactType, body: ArtifactDataRequest) -> Artifact:
+async def create(scope: Scope, artifact_type: ArtifactType, body: ArtifactDataRequest,
+                 idempotency_key: IdempotencyKey = None) -> Artifact:
     """Ingest by URL. REST has no code/dataset links: the rating gate sees the links the model card gives."""
-    artifact = await artifacts.ingest(scope, artifact_type, body.url, body.name, Links())
+    artifact = await artifacts.ingest(scope, artifact_type, body.url, body.name, Links(), idempotency_key)
     return envelope(artifact, scope)
 
 
@@ -205,16 +209,19 @@ async def retrieve(scope: Scope, artifact_type: ArtifactType, id: ArtifactId) ->
 
 
 @router.put("/artifacts/{artifact_type}/{id}", operation_id="ArtifactUpdate", response_model_exclude_none=True)
-async def update(scope: Scope, artifact_type: ArtifactType, id: ArtifactId, body: ArtifactUpdate) -> Artifact:
+async def update(scope: Scope, artifact_type: ArtifactType, id: ArtifactId, body: ArtifactUpdate,
+                 idempotency_key: IdempotencyKey = None) -> Artifact:
     if body.metadata.id != id or body.metadata.type is not artifact_type:
         raise InvalidInput("metadata.id and metadata.type must match the artifact in the path")
-    artifact = await artifacts.update(scope, id, body.data.url, body.metadata.name, None, artifact_type)
+    artifact = await artifacts.update(scope, id, body.data.url, body.metadata.name, None, artifact_type,
+                                      idempotency_key)
     return envelope(artifact, scope)
 
 
 @router.delete("/artifacts/{artifact_type}/{id}", operation_id="ArtifactDelete")
-async def delete(scope: Scope, artifact_type: ArtifactType, id: ArtifactId) -> ArtifactMetadata:
-    return metadata_of(await artifacts.delete(scope, id, artifact_type))
+async def delete(scope: Scope, artifact_type: ArtifactType, id: ArtifactId,
+                 idempotency_key: IdempotencyKey = None) -> ArtifactMetadata:
+    return metadata_of(await artifacts.delete(scope, id, artifact_type, idempotency_key))
 
 
 @router.get("/artifact/model/{id}/rate", operation_id="ModelArtifactRate")

@@ -21,6 +21,7 @@ from schema.package import PackageMutation
 from schema.query import ArtifactQuery, node_query
 from schema.rating import RatingMutation, RatingQuery
 from schema.security import SecurityMutation, SecurityQuery
+from schema.transaction import TransactionMutation, TransactionQuery
 from schema.types import ArtifactNode
 from schema.workload import WorkloadMutation, WorkloadQuery
 
@@ -28,8 +29,9 @@ from schema.workload import WorkloadMutation, WorkloadQuery
 MAX_TOTAL_NESTING = 20
 
 # Each area contributes its own root types; they are merged into one Query and one Mutation.
-QUERIES = (ArtifactQuery, RatingQuery, LineageQuery, SecurityQuery, WorkloadQuery)
-MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation, SecurityMutation, WorkloadMutation)
+QUERIES = (ArtifactQuery, RatingQuery, LineageQuery, SecurityQuery, WorkloadQuery, TransactionQuery)
+MUTATIONS = (ArtifactMutation, RatingMutation, PackageMutation, SecurityMutation, WorkloadMutation,
+             TransactionMutation)
 
 
 class RegistrySchema(strawberry.Schema):

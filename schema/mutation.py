@@ -47,6 +47,20 @@ class ResetPayload:
 
 
 @strawberry.type
+class SweepCount:
+    kind: str
+    count: int
+
+
+@strawberry.type
+class SweepPayload:
+    removed: list[SweepCount] = strawberry.field(default_factory=list, description="What the pass removed or "
+                                                 "finished, by kind (only kinds with something to do).")
+    seconds: float = 0.0
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class UserPayload:
     user: User | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
@@ -58,6 +72,10 @@ class AuthenticateInput:
     password: str
 
 
+IDEMPOTENCY_KEY = ("Any unique string (a UUID) naming this request: retrying with the same key returns the first "
+                   "result instead of doing it twice (kept 24 h; a different request under the same key is refused).")
+
+
 @strawberry.input
 class IngestArtifactInput:
     type: ArtifactType  # type: ignore[valid-type]
@@ -65,6 +83,7 @@ class IngestArtifactInput:
     name: str | None = None
     code_url: str | None = strawberry.field(default=None, description="A model's GitHub code repository.")
     dataset_urls: list[str] | None = strawberry.field(default=None, description="A model's training datasets.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input
@@ -74,11 +93,13 @@ class UpdateArtifactInput:
     name: str | None = None
     code_url: str | None = strawberry.field(default=None, description="Omit both links to keep the current ones.")
     dataset_urls: list[str] | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input
 class DeleteArtifactInput:
     artifact_id: str
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
 @strawberry.input
@@ -105,7 +126,8 @@ class ArtifactMutation:
     async def ingest_artifact(self, info: Info, input: IngestArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
             links = Links(input.code_url, tuple(input.dataset_urls or ()))
-            a = await artifacts.ingest(info.context.scope, input.type, input.url, input.name, links)
+            a = await artifacts.ingest(info.context.scope, input.type, input.url, input.name, links,
+                                       input.idempotency_key)
             rating = await ratings.recorded(info.context.scope, a.id)
             return {"artifact": ArtifactNode.from_domain(a), "rating": Rating.from_domain(rating) if rating else None}
         return await payload(info, ArtifactPayload, work)
@@ -115,7 +137,8 @@ class ArtifactMutation:
         async def work() -> dict[str, object]:
             links = None if input.code_url is None and input.dataset_urls is None else Links(
                 input.code_url, tuple(input.dataset_urls or ()))
-            a = await artifacts.update(info.context.scope, input.artifact_id, input.url, input.name, links)
+            a = await artifacts.update(info.context.scope, input.artifact_id, input.url, input.name, links,
+                                       idempotency_key=input.idempotency_key)
             rating = await ratings.recorded(info.context.scope, a.id)
             return {"artifact": ArtifactNode.from_domain(a), "rating": Rating.from_domain(rating) if rating else None}
         return await payload(info, ArtifactPayload, work)
@@ -123,7 +146,9 @@ class ArtifactMutation:
     @strawberry.mutation(description="Delete an artifact, its rating and its stored package.")
     async def delete_artifact(self, info: Info, input: DeleteArtifactInput) -> DeletePayload:
         async def work() -> dict[str, object]:
-            return {"deleted_id": (await artifacts.delete(info.context.scope, input.artifact_id)).id}
+            deleted = await artifacts.delete(info.context.scope, input.artifact_id,
+                                             idempotency_key=input.idempotency_key)
+            return {"deleted_id": deleted.id}
         return await payload(info, DeletePayload, work)
 
     @strawberry.mutation(description="Empty the registry, keeping only the default admin (admins only).")
@@ -132,6 +157,15 @@ class ArtifactMutation:
             await artifacts.reset(info.context.scope)
             return {"ok": True}
         return await payload(info, ResetPayload, work)
+
+    @strawberry.mutation(description="Run the sweeper now: finish or roll back interrupted writes, remove orphan "
+                                     "blobs and expired uploads (admins only; it also runs on its own).")
+    async def sweep_registry(self, info: Info) -> SweepPayload:
+        async def work() -> dict[str, object]:
+            report = await artifacts.sweep(info.context.scope)
+            return {"removed": [SweepCount(kind=k, count=n) for k, n in sorted(report.counts.items())],
+                    "seconds": report.seconds}
+        return await payload(info, SweepPayload, work)
 
     @strawberry.mutation(description="Create a user (admins only).")
     async def register_user(self, info: Info, input: RegisterUserInput) -> UserPayload:

@@ -8,8 +8,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from registry import download
 from resolvers import package as packages
 from schema.errors import payload
+from schema.mutation import IDEMPOTENCY_KEY
 from schema.types import ArtifactNode, PackagePart, UserError
 from scoring.parts import PackagePart as Part
 
@@ -46,11 +48,29 @@ class DownloadLink:
     size: float
     expires_at: datetime
 
+    @classmethod
+    def from_domain(cls, link: download.DownloadLink) -> "DownloadLink":
+        return cls(url=link.url, filename=link.filename, sha256=link.sha256, size=link.size,
+                   expires_at=link.expires_at)
+
 
 @strawberry.type
 class DownloadPayload:
     download: DownloadLink | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class GroupDownloadPayload:
+    downloads: list[DownloadLink] = strawberry.field(default_factory=list, description="In the order asked.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RequestGroupDownloadInput:
+    artifact_ids: list[str] = strawberry.field(description="Related models, read as one snapshot: of any group "
+                                                           "transaction, all of its versions or none (at most 25).")
+    part: PackagePart = Part.FULL  # type: ignore[valid-type]
 
 
 @strawberry.input
@@ -71,6 +91,8 @@ class RequestDownloadInput:
 class FinalizeUploadInput:
     upload_id: str
     sha256: str = strawberry.field(description="Hex sha256 of the uploaded zip, verified before registering.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY + " A retried "
+                                                   "finalize of the same upload returns its model anyway.")
 
 
 @strawberry.type
@@ -88,7 +110,8 @@ class PackageMutation:
     @strawberry.mutation(description="Verify the uploaded zip's hash, read it safely and register the model.")
     async def finalize_upload(self, info: Info, input: FinalizeUploadInput) -> FinalizeUploadPayload:
         async def work() -> dict[str, object]:
-            artifact = await packages.finalize_upload(info.context.scope, input.upload_id, input.sha256)
+            artifact = await packages.finalize_upload(info.context.scope, input.upload_id, input.sha256,
+                                                      input.idempotency_key)
             return {"artifact": ArtifactNode.from_domain(artifact)}
         return await payload(info, FinalizeUploadPayload, work)
 
@@ -97,6 +120,13 @@ class PackageMutation:
     async def request_download(self, info: Info, input: RequestDownloadInput) -> DownloadPayload:
         async def work() -> dict[str, object]:
             link = await packages.request_download(info.context.scope, input.artifact_id, input.part)
-            return {"download": DownloadLink(url=link.url, filename=link.filename, sha256=link.sha256,
-                                             size=link.size, expires_at=link.expires_at)}
+            return {"download": DownloadLink.from_domain(link)}
         return await payload(info, DownloadPayload, work)
+
+    @strawberry.mutation(description="Download links for a group of related packages, read atomically: all from "
+                                     "before a group transaction, or all from after it.")
+    async def request_group_download(self, info: Info, input: RequestGroupDownloadInput) -> GroupDownloadPayload:
+        async def work() -> dict[str, object]:
+            links = await packages.request_group_download(info.context.scope, input.artifact_ids, input.part)
+            return {"downloads": [DownloadLink.from_domain(link) for link in links]}
+        return await payload(info, GroupDownloadPayload, work)

@@ -8,12 +8,20 @@ Items (pk / sk):
 - user        `U` / `<username>`        few, so one partition; listing them is a Query
 - token       `T#<sha256>` / `T`        uses reserved by a conditional UpdateItem
 - user token  `UT#<username>` / `<sha256>` finds a user's tokens without a GSI (strongly consistent)
-- upload      `UP#<id>` / `UP`
+- upload      `UP#<id>` / `UP`                    `ttl` a day after it expires
 - audit       `AU#<artifact id>` / `<at>#<random>`  oldest first by sort key
 - monitor     `A#<id>` / `M`            in the artifact's partition: deleted with it
 - searches    `A#<id>` / `S`            `appearances` counter (ADD in transactions); deleted with the artifact
 - download    `DL#<artifact id>` / `<at>#<random>`  oldest first by sort key, kept after the artifact
 - setting     `S#<name>` / `S`          registry-wide settings (the gate policy)
+- claim       `C#<key>` / `A`                      owner, `expires` and `ttl` while leased (settled: neither)
+- epoch       `META` / `EPOCH`                     value, changed_at (kept by `reset`)
+- operation   `OP#<key>` / `OP`                    version, expires, body, `ttl`
+
+Commits (`commit`) are one TransactWriteItems: the records' head items, their ratings, and the guard (a
+ConditionCheck on the epoch, the claims to settle, drop or lease, the operation record) succeed or fail together.
+Items whose `ttl` (epoch seconds) has passed are deleted by DynamoDB's TTL (the table enables it on `ttl`); that is
+housekeeping only, every read checks expiry itself.
 
 Only READY artifacts carry the GSI keys (`gsi_type`, `gsi_name`, `gsi_source`, all with range key `sort`), so
 the indexes are sparse and PENDING records are invisible to every enumeration by construction. Every
@@ -35,16 +43,17 @@ import json
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from registry.errors import Conflict, NotFound
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload,
-                            User)
-from registry.paging import Page, decode_cursor, sort_key, timestamp_key
-from registry.ports import SearchText, TokenGrant
+from registry.errors import Aborted, Conflict, NotFound, TooLarge
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Operation,
+                            Token, Upload, User)
+from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key
+from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
 
 Item = dict[str, dict[str, Any]]
@@ -62,6 +71,14 @@ _SEARCH_PAGE = 500
 _RETRIES = 8
 _INDEXES = {"by_type": "gsi_type", "by_name": "gsi_name", "by_source": "gsi_source"}
 _READY = ArtifactStatus.READY.value
+TTL_ATTRIBUTE = "ttl"
+_TTL_GRACE = 24 * 3600  # TTL deletes a day after expiry: expired items are still seen (and swept) meanwhile
+_EPOCH_KEY = {"pk": {"S": "META"}, "sk": {"S": "EPOCH"}}
+_TRANSACTION_ITEMS = 100
+_TRANSACTION_BYTES = 4_000_000
+# Replaced records inside a commit keep small heads (bodies over this go to chunks first), so that a commit of
+# MAX_COMMIT_RECORDS records stays under the transaction's 4 MB.
+_COMMIT_INLINE_BYTES = 64_000
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -94,6 +111,12 @@ class DynamoMetadataStore:
             if _code(error) != "ResourceInUseException":
                 raise
         self._db.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        try:
+            self._db.update_time_to_live(TableName=self.table, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+        except ClientError as error:
+            if "already enabled" not in str(error):
+                raise
 
     # artifacts -------------------------------------------------------------------------------------------------
     def create_artifact(self, artifact: Artifact) -> None:
@@ -127,15 +150,9 @@ class DynamoMetadataStore:
         head = self._get_head(artifact_id)
         if head is None:
             raise NotFound(f"no artifact {artifact_id!r}")
-        values = {":ready": _s(_READY), ":type": head["type"], ":name": head["name"]}
-        assignments = "#status = :ready, gsi_type = :type, gsi_name = :name"
-        if "source_url" in head:
-            values[":source"] = head["source_url"]
-            assignments += ", gsi_source = :source"
+        source = head["source_url"]["S"] if "source_url" in head else None
         try:
-            self._db.update_item(TableName=self.table, Key=_head_key(artifact_id),
-                                 UpdateExpression=f"SET {assignments}", ConditionExpression="attribute_exists(pk)",
-                                 ExpressionAttributeNames={"#status": "status"}, ExpressionAttributeValues=values)
+            self._db.update_item(**self._ready_update(artifact_id, head["type"]["S"], head["name"]["S"], source))
         except ClientError as error:
             if _code(error) == "ConditionalCheckFailedException":
                 raise NotFound(f"no artifact {artifact_id!r}") from None
@@ -159,6 +176,27 @@ class DynamoMetadataStore:
                 if artifact is not None:
                     found[artifact.id] = artifact
         return found
+
+    def get_artifacts_snapshot(self, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
+        """TransactGetItems of the heads (serializable with TransactWriteItems), retried while a transaction on the
+        same items is in flight; a chunked body is read after (its version is immutable)."""
+        ids = list(dict.fromkeys(artifact_ids))
+        if len(ids) > MAX_COMMIT_RECORDS:
+            raise TooLarge(f"a snapshot reads at most {MAX_COMMIT_RECORDS} records")
+        if not ids:
+            return {}
+        for attempt in range(_RETRIES):
+            try:
+                answer = self._db.transact_get_items(TransactItems=[
+                    {"Get": {"TableName": self.table, "Key": _head_key(i)}} for i in ids])
+                break
+            except ClientError as error:
+                if _code(error) != "TransactionCanceledException" or attempt == _RETRIES - 1:
+                    raise
+                _back_off(attempt)
+        heads = [response["Item"] for response in answer["Responses"] if response.get("Item")]
+        found = [self._decode(head) for head in heads if head["status"]["S"] == _READY]
+        return {artifact.id: artifact for artifact in found if artifact is not None}
 
     def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
         wanted = {kind.value for kind in type_list(types)}
@@ -218,6 +256,120 @@ class DynamoMetadataStore:
         for head in (item for item in items if item["sk"]["S"] == _HEAD):
             self._link_parents(artifact_id, set(), _parents(head))
 
+    def commit(self, ready: Sequence[Artifact] = (), replaced: Sequence[Artifact] = (), deleted: Sequence[str] = (),
+               ratings: Mapping[str, dict[str, Any]] | None = None, guard: Guard = Guard()) -> None:
+        """Chunks of replaced records first (under fresh versions: invisible until a head points at them), then one
+        TransactWriteItems, then the clean-up of what the commit left unreferenced and the parent links."""
+        if len(ready) + len(replaced) + len(deleted) > MAX_COMMIT_RECORDS:
+            raise TooLarge(f"one commit changes at most {MAX_COMMIT_RECORDS} records")
+        before = {i: self._partition(i) for i in [*(a.id for a in replaced), *deleted]}
+        encoded = [self._encode(artifact, _COMMIT_INLINE_BYTES) for artifact in replaced]
+        chunks = [chunk for _, artifact_chunks in encoded for chunk in artifact_chunks]
+        self._batch_write([{"PutRequest": {"Item": chunk}} for chunk in chunks])
+        actions = self._guard_actions(guard)
+        actions += [("head", {"Update": self._ready_update(a.id, a.type.value, a.name, a.source_url)}) for a in ready]
+        actions += [("head", {"Put": {"TableName": self.table, "Item": head,
+                                      "ConditionExpression": "attribute_exists(pk)"}}) for head, _ in encoded]
+        actions += [("delete", {"Delete": {"TableName": self.table, "Key": _head_key(i)}}) for i in deleted]
+        actions += [("rating", {"Put": {"TableName": self.table, "Item": self._rating_item(i, rating)}})
+                    for i, rating in (ratings or {}).items()]
+        try:
+            self._transact(actions)
+        except (Aborted, NotFound, TooLarge):
+            self._delete_keys(chunks)  # certainly not committed: nothing points at them
+            raise
+        for artifact in replaced:
+            old = [item for item in before[artifact.id] if item["sk"]["S"] == _HEAD]
+            self._delete_keys(item for item in before[artifact.id] if item["sk"]["S"].startswith("C#"))
+            self._link_parents(artifact.id, set(artifact.parent_urls), _parents(old[0]) if old else set())
+        for artifact_id in deleted:
+            self._delete_keys(item for item in before[artifact_id] if item["sk"]["S"] != _HEAD)
+            for head in (item for item in before[artifact_id] if item["sk"]["S"] == _HEAD):
+                self._link_parents(artifact_id, set(), _parents(head))
+
+    def _partition(self, artifact_id: str) -> list[Item]:
+        """Keys (and parents) of every item of one artifact: its head, chunks and rating."""
+        return list(self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True,
+                                ProjectionExpression="pk, sk, parents",
+                                ExpressionAttributeValues={":pk": _s(f"A#{artifact_id}")}))
+
+    def _guard_actions(self, guard: Guard) -> list[tuple[str, dict[str, Any]]]:
+        actions: list[tuple[str, dict[str, Any]]] = []
+        if guard.epoch is not None:
+            condition = "#v = :epoch" if guard.epoch else "attribute_not_exists(pk) OR #v = :epoch"
+            actions.append(("epoch", {"ConditionCheck": {
+                "TableName": self.table, "Key": _EPOCH_KEY, "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#v": "value"},
+                "ExpressionAttributeValues": {":epoch": _n(guard.epoch)}}}))
+        for key, owner in guard.settle:
+            actions.append(("claim", {"Update": {
+                "TableName": self.table, "Key": _claim_key(key), "UpdateExpression": "REMOVE #exp, #ttl",
+                "ConditionExpression": "#owner = :owner", "ExpressionAttributeValues": {":owner": _s(owner)},
+                "ExpressionAttributeNames": {"#exp": "expires", "#ttl": TTL_ATTRIBUTE, "#owner": "owner"}}}))
+        actions += [("claim", {"Delete": {
+            "TableName": self.table, "Key": _claim_key(key), "ConditionExpression": "#owner = :owner",
+            "ExpressionAttributeNames": {"#owner": "owner"}, "ExpressionAttributeValues": {":owner": _s(owner)}}})
+            for key, owner in guard.release]
+        actions += [("claim", {"Delete": {"TableName": self.table, "Key": _claim_key(key)}}) for key in guard.drop]
+        actions += [("claim", {"Put": {"TableName": self.table, "Item": _claim_item(key, owner, expires)}})
+                    for key, owner, expires in guard.lease]
+        if guard.record is not None:
+            actions.append(("record", {"Put": self._operation_put(guard.record)}))
+        return actions
+
+    def _transact(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
+        """One TransactWriteItems; a cancelled one raises NotFound (a record's head was missing) or Aborted (the
+        guard failed, or a concurrent transaction touched the same items)."""
+        if len(actions) > _TRANSACTION_ITEMS or _size(actions) > _TRANSACTION_BYTES:
+            raise TooLarge("too much for one atomic commit (DynamoDB: 100 items, 4 MB); split the transaction")
+        try:
+            self._db.transact_write_items(TransactItems=[action for _, action in actions])
+        except ClientError as error:
+            if _code(error) != "TransactionCanceledException":
+                raise
+            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+            failed = [(role, code) for (role, _), code in zip(actions, reasons) if code not in ("None", "")]
+            role, code = failed[0] if failed else ("", "")
+            if code == "ConditionalCheckFailed" and role == "head":
+                raise NotFound("a record this commit changes no longer exists") from None
+            if code in ("ConditionalCheckFailed", "TransactionConflict"):
+                raise Aborted("the registry was reset, or another request took over or changed the same records, "
+                              "while this write was in progress; nothing was stored", retry_after_seconds=1) from None
+            raise
+
+    def _ready_update(self, artifact_id: str, kind: str, name: str, source_url: str | None) -> dict[str, Any]:
+        """The UpdateItem that makes a PENDING head READY: status, and the GSI keys that make it listable."""
+        values = {":ready": _s(_READY), ":type": _s(kind), ":name": _s(name)}
+        assignments = "#status = :ready, gsi_type = :type, gsi_name = :name"
+        if source_url:
+            values[":source"] = _s(source_url)
+            assignments += ", gsi_source = :source"
+        return {"TableName": self.table, "Key": _head_key(artifact_id), "UpdateExpression": f"SET {assignments}",
+                "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values}
+
+    def scan_artifacts(self) -> Iterator[Artifact]:
+        for head in self._scan("sk = :head AND begins_with(pk, :prefix)", {":head": _s(_HEAD), ":prefix": _s("A#")}):
+            artifact = self._decode(head)
+            if artifact is not None:
+                yield artifact
+
+    def sweep_leftovers(self, older_than: float, limit: int) -> int:
+        """One Scan of artifact partitions and parent links: headless chunks and ratings, chunks of versions no
+        head points at (older than `older_than`: a write in progress writes its chunks before its head), and
+        parent links of missing records."""
+        heads: dict[str, str | None] = {}
+        others: list[Item] = []
+        for item in self._scan("begins_with(pk, :a) OR begins_with(pk, :p)", {":a": _s("A#"), ":p": _s("P#")},
+                               projection="pk, sk, chunk_version, written_at"):
+            if item["sk"]["S"] == _HEAD:
+                heads[item["pk"]["S"][2:]] = item["chunk_version"]["S"] if "chunk_version" in item else None
+            else:
+                others.append(item)
+        stale = [item for item in others if _leftover(item, heads, older_than)][:limit]
+        self._delete_keys(stale)
+        return len(stale)
+
     def count_artifacts(self) -> int:
         """Every record, pending ones included. A Scan: for health and tests, not for requests."""
         total = 0
@@ -229,8 +381,11 @@ class DynamoMetadataStore:
 
     # ratings ---------------------------------------------------------------------------------------------------
     def put_rating(self, artifact_id: str, rating: dict[str, Any]) -> None:
-        self._db.put_item(TableName=self.table, Item={"pk": _s(f"A#{artifact_id}"), "sk": _s(_RATING),
-                                                      "rating": _s(json.dumps(rating))})
+        self._db.put_item(TableName=self.table, Item=self._rating_item(artifact_id, rating))
+
+    @staticmethod
+    def _rating_item(artifact_id: str, rating: dict[str, Any]) -> Item:
+        return {"pk": _s(f"A#{artifact_id}"), "sk": _s(_RATING), "rating": _s(json.dumps(rating))}
 
     def get_rating(self, artifact_id: str) -> dict[str, Any] | None:
         item = self._get({"pk": _s(f"A#{artifact_id}"), "sk": _s(_RATING)})
@@ -303,22 +458,98 @@ class DynamoMetadataStore:
             if _code(error) != "ConditionalCheckFailedException":
                 raise
 
+    # claims ----------------------------------------------------------------------------------------------------
+    def claim(self, key: str, owner: str, lease_seconds: float) -> bool:
+        """One conditional put: absent, or leased and (expired or the same owner's)."""
+        now = time.time()
+        return self._conditional(self._db.put_item, Item=_claim_item(key, owner, now + lease_seconds),
+                                 ConditionExpression="attribute_not_exists(pk) OR "
+                                                     "(attribute_exists(#exp) AND (#exp <= :now OR #owner = :owner))",
+                                 ExpressionAttributeNames={"#exp": "expires", "#owner": "owner"},
+                                 ExpressionAttributeValues={":now": _n(now), ":owner": _s(owner)})
+
+    def get_claim(self, key: str) -> Claim | None:
+        item = self._get(_claim_key(key))
+        if item is None:
+            return None
+        return Claim(key, item["owner"]["S"] if "owner" in item else "",
+                     float(item["expires"]["N"]) if "expires" in item else None)
+
+    def release(self, key: str, owner: str | None = None) -> None:
+        if owner is None:
+            self._db.delete_item(TableName=self.table, Key=_claim_key(key))
+            return
+        self._conditional(self._db.delete_item, Key=_claim_key(key), ConditionExpression="#owner = :owner",
+                          ExpressionAttributeNames={"#owner": "owner"}, ExpressionAttributeValues={":owner": _s(owner)})
+
+    def expired_claims(self, now: float, limit: int) -> list[Claim]:
+        items = self._scan("begins_with(pk, :prefix) AND sk = :head AND #exp <= :now",
+                           {":prefix": _s("C#"), ":head": _s(_HEAD), ":now": _n(now)}, names={"#exp": "expires"},
+                           limit=limit)
+        return [Claim(item["pk"]["S"][2:], item["owner"]["S"], float(item["expires"]["N"])) for item in items]
+
+    def drop_expired(self, claim: Claim) -> bool:
+        if claim.expires_at is None:
+            return False
+        return self._conditional(self._db.delete_item, Key=_claim_key(claim.key),
+                                 ConditionExpression="#owner = :owner AND #exp = :exp",
+                                 ExpressionAttributeNames={"#owner": "owner", "#exp": "expires"},
+                                 ExpressionAttributeValues={":owner": _s(claim.owner), ":exp": _n(claim.expires_at)})
+
+    # epoch -----------------------------------------------------------------------------------------------------
+    def get_epoch(self) -> Epoch:
+        item = self._get(_EPOCH_KEY)
+        return Epoch(0, 0.0) if item is None else Epoch(int(item["value"]["N"]), float(item["changed_at"]["N"]))
+
+    def swap_epoch(self, expected: int, new: int) -> bool:
+        condition = "#v = :expected" if expected else "attribute_not_exists(pk) OR #v = :expected"
+        item = {**_EPOCH_KEY, "value": _n(new), "changed_at": _n(time.time())}
+        return self._conditional(self._db.put_item, Item=item,
+                                 ConditionExpression=condition, ExpressionAttributeNames={"#v": "value"},
+                                 ExpressionAttributeValues={":expected": _n(expected)})
+
+    # operations ------------------------------------------------------------------------------------------------
+    def put_operation(self, record: Operation) -> bool:
+        put = self._operation_put(record)
+        del put["TableName"]
+        return self._conditional(self._db.put_item, **put)
+
+    def _operation_put(self, record: Operation) -> dict[str, Any]:
+        item = {"pk": _s(f"OP#{record.key}"), "sk": _s("OP"), "version": _n(record.version),
+                "expires": _s(timestamp_key(record.expires_at)), "body": _s(record.model_dump_json()),
+                TTL_ATTRIBUTE: _n(int(as_utc(record.expires_at).timestamp()) + _TTL_GRACE)}
+        if record.version == 1:
+            return {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+        return {"TableName": self.table, "Item": item, "ConditionExpression": "#ver = :previous",
+                "ExpressionAttributeNames": {"#ver": "version"},
+                "ExpressionAttributeValues": {":previous": _n(record.version - 1)}}
+
+    def get_operation(self, key: str) -> Operation | None:
+        item = self._get({"pk": _s(f"OP#{key}"), "sk": _s("OP")})
+        return None if item is None else Operation.model_validate_json(item["body"]["S"])
+
+    def delete_operation(self, key: str, version: int | None = None) -> None:
+        condition: dict[str, Any] = {} if version is None else {
+            "ConditionExpression": "#ver = :version", "ExpressionAttributeNames": {"#ver": "version"},
+            "ExpressionAttributeValues": {":version": _n(version)}}
+        self._conditional(self._db.delete_item, Key={"pk": _s(f"OP#{key}"), "sk": _s("OP")}, **condition)
+
+    def expired_operations(self, now: datetime, limit: int) -> list[Operation]:
+        items = self._scan("begins_with(pk, :prefix) AND #exp <= :now",
+                           {":prefix": _s("OP#"), ":now": _s(timestamp_key(now))}, names={"#exp": "expires"},
+                           limit=limit)
+        return [Operation.model_validate_json(item["body"]["S"]) for item in items]
+
     # uploads ---------------------------------------------------------------------------------------------------
-    def claim(self, key: str) -> bool:
-        try:
-            self._db.put_item(TableName=self.table, Item=_claim_key(key),
-                              ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def release(self, key: str) -> None:
-        self._db.delete_item(TableName=self.table, Key=_claim_key(key))
-
     def put_upload(self, upload: Upload) -> None:
-        self._db.put_item(TableName=self.table, Item={**_upload_key(upload.id), "body": _s(upload.model_dump_json())})
+        expiry = int(as_utc(upload.expires_at).timestamp()) + _TTL_GRACE
+        self._db.put_item(TableName=self.table, Item={**_upload_key(upload.id), "body": _s(upload.model_dump_json()),
+                                                      TTL_ATTRIBUTE: _n(expiry)})
+
+    def expired_uploads(self, now: datetime, limit: int) -> list[Upload]:
+        uploads = (Upload.model_validate_json(item["body"]["S"])
+                   for item in self._scan("begins_with(pk, :prefix)", {":prefix": _s("UP#")}))
+        return [upload for upload in uploads if as_utc(upload.expires_at) <= as_utc(now)][:limit]
 
     def get_upload(self, upload_id: str) -> Upload | None:
         item = self._get(_upload_key(upload_id))
@@ -380,7 +611,7 @@ class DynamoMetadataStore:
                                    "UpdateExpression": "ADD appearances :one",
                                    "ExpressionAttributeValues": {":one": {"N": "1"}}}}
                        for i in ids[start:start + _TRANSACT_ITEMS]]
-            self._transact(updates)
+            self._transact_retried(updates)
 
     def search_appearances(self, artifact_ids: Iterable[str]) -> dict[str, int]:
         ids = list(dict.fromkeys(artifact_ids))
@@ -396,13 +627,16 @@ class DynamoMetadataStore:
     def reset(self) -> None:
         keys = [item for page in self._db.get_paginator("scan").paginate(
             TableName=self.table, ProjectionExpression="pk, sk", ConsistentRead=True) for item in page["Items"]]
-        self._delete_keys(keys)
+        self._delete_keys(key for key in keys if key["pk"] != _EPOCH_KEY["pk"])
 
     def ping(self) -> None:
         self._db.describe_table(TableName=self.table)
 
+    def checkpoint(self) -> None:
+        """DynamoDB keeps no log of ours to fold."""
+
     # records ---------------------------------------------------------------------------------------------------
-    def _encode(self, artifact: Artifact) -> tuple[Item, list[Item]]:
+    def _encode(self, artifact: Artifact, inline_bytes: int = _INLINE_BYTES) -> tuple[Item, list[Item]]:
         """The head item and, for a record too big to fit in it, the chunk items it points at."""
         body = zlib.compress(artifact.model_dump_json().encode(), 6)
         head: Item = {**_head_key(artifact.id), "id": _s(artifact.id), "type": _s(artifact.type.value),
@@ -414,13 +648,14 @@ class DynamoMetadataStore:
             head.update(gsi_type=head["type"], gsi_name=head["name"])
             if artifact.source_url:
                 head["gsi_source"] = head["source_url"]
-        if len(body) <= _INLINE_BYTES:
+        if len(body) <= inline_bytes:
             head["body"] = {"B": body}
             return head, []
         version = uuid.uuid4().hex
         pieces = [body[i:i + _CHUNK_BYTES] for i in range(0, len(body), _CHUNK_BYTES)]
         head.update(chunk_version=_s(version), chunk_count={"N": str(len(pieces))})
-        chunks = [{"pk": head["pk"], "sk": _s(_chunk_sk(version, n)), "data": {"B": piece}}
+        written = _n(time.time())
+        chunks = [{"pk": head["pk"], "sk": _s(_chunk_sk(version, n)), "data": {"B": piece}, "written_at": written}
                   for n, piece in enumerate(pieces)]
         return head, chunks
 
@@ -479,6 +714,33 @@ class DynamoMetadataStore:
                 return
             params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
+    def _scan(self, condition: str, values: dict[str, Any], names: dict[str, str] | None = None,
+              projection: str | None = None, limit: int | None = None) -> Iterator[Item]:
+        """Items matching `condition`, page after page, stopping after `limit` (the sweeper's; never a request's)."""
+        options: dict[str, Any] = {"FilterExpression": condition, "ExpressionAttributeValues": values,
+                                   "ConsistentRead": True}
+        if names:
+            options["ExpressionAttributeNames"] = names
+        if projection:
+            options["ProjectionExpression"] = projection
+        produced = 0
+        for page in self._db.get_paginator("scan").paginate(TableName=self.table, **options):
+            for item in page["Items"]:
+                yield item
+                produced += 1
+                if limit is not None and produced >= limit:
+                    return
+
+    def _conditional(self, call: Any, **params: Any) -> bool:
+        """A conditional write: False when its condition failed."""
+        try:
+            call(TableName=self.table, **params)
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def _batch_get(self, request: dict[str, Any]) -> Iterator[Item]:
         for attempt in range(_RETRIES):
             answer = self._db.batch_get_item(RequestItems=request)
@@ -489,7 +751,8 @@ class DynamoMetadataStore:
             _back_off(attempt)
         raise RuntimeError("DynamoDB kept keys unprocessed; try again later")
 
-    def _transact(self, items: list[dict[str, Any]]) -> None:
+    def _transact_retried(self, items: list[dict[str, Any]]) -> None:
+        """A TransactWriteItems of commutative updates (counter ADDs), retried when a concurrent one conflicts."""
         for attempt in range(_RETRIES):
             try:
                 self._db.transact_write_items(TransactItems=items)
@@ -542,6 +805,40 @@ def _claim_key(key: str) -> Item:
 
 def _searches_key(artifact_id: str) -> Item:
     return {"pk": _s(f"A#{artifact_id}"), "sk": _s(_SEARCHES)}
+
+
+def _claim_item(key: str, owner: str, expires_at: float) -> Item:
+    return {**_claim_key(key), "owner": _s(owner), "expires": _n(expires_at),
+            TTL_ATTRIBUTE: _n(int(expires_at) + _TTL_GRACE)}
+
+
+def _n(value: float) -> dict[str, str]:
+    return {"N": repr(value) if isinstance(value, float) else str(value)}
+
+
+def _leftover(item: Item, heads: dict[str, str | None], older_than: float) -> bool:
+    """Whether a non-head item of an artifact partition (or a parent link) is left over by an interrupted write."""
+    pk, sk = item["pk"]["S"], item["sk"]["S"]
+    if pk.startswith("P#"):
+        return sk not in heads
+    artifact_id = pk[2:]
+    if sk.startswith("C#"):
+        old = float(item["written_at"]["N"]) < older_than if "written_at" in item else True
+        return old and (artifact_id not in heads or not sk.startswith(f"C#{heads[artifact_id]}#"))
+    return artifact_id not in heads
+
+
+def _size(actions: list[tuple[str, dict[str, Any]]]) -> int:
+    """Roughly the bytes of a transaction: its string and binary values (what the 4 MB limit counts most)."""
+    def measure(value: Any) -> int:
+        if isinstance(value, (str, bytes)):
+            return len(value)
+        if isinstance(value, dict):
+            return sum(len(key) + measure(inner) for key, inner in value.items())
+        if isinstance(value, (list, tuple)):
+            return sum(measure(inner) for inner in value)
+        return 8
+    return measure([action for _, action in actions])
 
 
 def _upload_key(upload_id: str) -> Item:

@@ -13,16 +13,19 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 import re2
 
 from registry.errors import InvalidInput, NotFound, TooLarge
+from registry.ports import BlobInfo
 
 _KEY = re2.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$")
 _MAX_KEY_CHARS = 1024
 _CHUNK = 256 * 1024  # per read: a hundred concurrent downloads hold tens of MB, not hundreds
+_TEMPORARY = ".tmp-"
 
 
 class FileBlobStore:
@@ -59,7 +62,7 @@ class FileBlobStore:
     def _stage(self, target: Path, stream: IO[bytes], max_bytes: int | None) -> Path:
         """Copy the stream into a temporary file next to `target`; removed again if anything fails."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=".tmp-", delete=False)
+        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=_TEMPORARY, delete=False)
         staged = Path(handle.name)
         try:
             with handle:
@@ -117,6 +120,32 @@ class FileBlobStore:
     def presign_upload(self, key: str, max_bytes: int, ttl_seconds: int) -> dict[str, Any] | None:
         return None
 
+    def list_blobs(self, prefix: str) -> Iterator[BlobInfo]:
+        """Walks the directories under the prefix's folder; temporaries (dot files) are not blobs."""
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        for directory, _, names in os.walk(self._root / folder):
+            for name in names:
+                path = Path(directory) / name
+                key = path.relative_to(self._root).as_posix()
+                if name.startswith(".") or not key.startswith(prefix):
+                    continue
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:  # deleted while walking
+                    continue
+                yield BlobInfo(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc))
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """`.tmp-*` files a killed writer left behind (a live writer's are younger than `older_than`)."""
+        removed = 0
+        for directory, _, names in os.walk(self._root):
+            for name in names:
+                path = Path(directory) / name
+                if name.startswith(_TEMPORARY) and _modified_before(path, older_than):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
     def reset(self) -> None:
         for child in self._root.iterdir():
             if child.is_dir() and not child.is_symlink():
@@ -127,6 +156,13 @@ class FileBlobStore:
     def ping(self) -> None:
         if not os.access(self._root, os.W_OK):
             raise OSError(f"blob directory {self._root} is not writable")
+
+
+def _modified_before(path: Path, moment: datetime) -> bool:
+    try:
+        return path.stat().st_mtime < moment.timestamp()
+    except FileNotFoundError:
+        return False
 
 
 def _read_range(handle: IO[bytes], start: int, end: int | None) -> Iterator[bytes]:

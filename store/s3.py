@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from typing import IO, Any
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
 from registry.errors import InvalidInput, NotFound, TooLarge
+from registry.ports import BlobInfo
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _ALREADY_WRITTEN = {"PreconditionFailed", "ConditionalRequestConflict"}  # 412, and 409 for a racing writer
@@ -90,6 +92,22 @@ class S3BlobStore:
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)
+
+    def list_blobs(self, prefix: str) -> Iterator[BlobInfo]:
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield BlobInfo(item["Key"], int(item["Size"]), item["LastModified"])
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """Abort multipart uploads a killed writer never completed or aborted (they are billed, and invisible)."""
+        aborted = 0
+        for page in self._s3.get_paginator("list_multipart_uploads").paginate(Bucket=self._bucket):
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] < older_than:
+                    self._s3.abort_multipart_upload(Bucket=self._bucket, Key=upload["Key"],
+                                                    UploadId=upload["UploadId"])
+                    aborted += 1
+        return aborted
 
     def reset(self) -> None:
         pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket)

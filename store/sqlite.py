@@ -5,23 +5,29 @@ status, sort key, source URL), each behind an index, so every lookup is a seek. 
 each thread gets its own connection (the app calls the store from worker threads): readers never block the
 writer, and writers wait for each other through `busy_timeout`. Every statement runs in autocommit except the
 few multi-statement writes, which take `BEGIN IMMEDIATE` so they are atomic. Regex search reads its texts from an
-in-process cache kept current by a change log that triggers write (store/search_text.py).
+in-process cache kept current by a change log that triggers write (store/search_text.py). A thread's connection
+is closed when the thread ends (worker pools retire idle threads: keeping their connections would grow memory run
+after run), and the write-ahead log is capped by `journal_size_limit` and truncated by `checkpoint` (the
+sweeper's).
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import time
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from registry.errors import Conflict, NotFound
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Token, Upload,
-                            User)
-from registry.paging import Page, decode_cursor, sort_key, timestamp_key
-from registry.ports import SearchText, TokenGrant
+from registry.errors import Aborted, Conflict, NotFound, TooLarge
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Operation,
+                            Token, Upload, User)
+from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key
+from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
 from store.search_text import Row as SearchRow
 from store.search_text import SearchTextCache
@@ -38,7 +44,7 @@ CREATE TABLE IF NOT EXISTS artifact_parents (
     parent_url TEXT NOT NULL, artifact_id TEXT NOT NULL, PRIMARY KEY (parent_url, artifact_id));
 CREATE INDEX IF NOT EXISTS artifact_parents_artifact ON artifact_parents (artifact_id);
 CREATE TABLE IF NOT EXISTS ratings (artifact_id TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT NOT NULL DEFAULT '', expires_at REAL);
 CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, issued_at TEXT NOT NULL, uses INTEGER NOT NULL);
@@ -55,6 +61,10 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS search_appearances (artifact_id TEXT PRIMARY KEY, count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS artifact_changes (artifact_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS artifact_changes_seq ON artifact_changes (seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL, changed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS operations (
+    key TEXT PRIMARY KEY, version INTEGER NOT NULL, expires_at TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS operations_expiry ON operations (expires_at);
 """
 # The change log the search-text cache follows: every write to an artifact row, from any connection or process,
 # records the row's id under the next sequence number, in the writer's own transaction (one row per id: the log
@@ -64,8 +74,15 @@ CREATE TRIGGER IF NOT EXISTS artifacts_{event.lower()}_logged AFTER {event} ON a
     INSERT OR REPLACE INTO artifact_changes (artifact_id, seq)
     VALUES ({row}.id, (SELECT coalesce(max(seq), 0) + 1 FROM artifact_changes));
 END;""" for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")))
-_TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit", "monitors",
-           "downloads", "settings", "search_appearances")
+# Added after the first release: claims gained an owner and a lease (claims from before are settled ones).
+_MIGRATIONS = {"claims": {"owner": "TEXT NOT NULL DEFAULT ''", "expires_at": "REAL"}}
+_INDEXES_AFTER_MIGRATION = ("CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at) "
+                            "WHERE expires_at IS NOT NULL;")
+# Everything `reset` empties: all but `meta`, which holds the epoch that fences writes overlapping a reset.
+_TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit", "operations",
+           "monitors", "downloads", "settings", "search_appearances")
+_EPOCH = "epoch"
+_WAL_LIMIT_BYTES = 64 * 1024 * 1024
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _SEARCH_CACHE_BYTES = 512 * 1024 * 1024  # of search text held in memory; past it searches stream from the file
@@ -80,25 +97,30 @@ class SqliteMetadataStore:
         self._path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._connections_lock = threading.Lock()
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._db().executescript(_SCHEMA + _CHANGE_LOG)
+        db = self._db()
+        db.executescript(_SCHEMA + _CHANGE_LOG)
+        _migrate(db)
         self._search = SearchTextCache(self._search_rows, self._changed_search_rows, search_cache_bytes)
 
     # connections -----------------------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
-        """This thread's connection (sqlite3 connections must not be shared between threads)."""
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
+        """This thread's connection (sqlite3 connections must not be shared between threads). It lives in the
+        thread's local storage, so it is closed when the thread ends."""
+        held: _Connection | None = getattr(self._local, "held", None)
+        if held is None:
             connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             connection.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
-            self._local.connection = connection
+            connection.execute(f"PRAGMA journal_size_limit = {_WAL_LIMIT_BYTES}")
+            held = _Connection(connection)
+            self._local.held = held
             with self._connections_lock:
-                self._connections.append(connection)
-        return connection
+                self._connections.add(held)
+        return held.connection
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -114,10 +136,15 @@ class SqliteMetadataStore:
     def close(self) -> None:
         """Close every thread's connection (tests and shutdown)."""
         with self._connections_lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
+            for held in list(self._connections):
+                held.connection.close()
+            self._connections = weakref.WeakSet()
         self._local = threading.local()
+
+    def open_connections(self) -> int:
+        """How many connections are open (threads that used the store and are still alive)."""
+        with self._connections_lock:
+            return len(self._connections)
 
     # artifacts -------------------------------------------------------------------------------------------------
     def create_artifact(self, artifact: Artifact) -> None:
@@ -131,19 +158,10 @@ class SqliteMetadataStore:
 
     def replace_artifact(self, artifact: Artifact) -> None:
         with self._transaction() as db:
-            row = _artifact_row(artifact)
-            updated = db.execute("UPDATE artifacts SET type = ?, name = ?, status = ?, sort_key = ?, source_url = ?, "
-                                 "readme = ?, body = ? WHERE id = ?", (*row[1:], artifact.id)).rowcount
-            if not updated:
-                raise NotFound(f"no artifact {artifact.id!r}")
-            db.execute("DELETE FROM artifact_parents WHERE artifact_id = ?", (artifact.id,))
-            _write_parents(db, artifact)
+            _replace(db, artifact)
 
     def mark_ready(self, artifact_id: str) -> None:
-        updated = self._db().execute("UPDATE artifacts SET status = ?, body = json_set(body, '$.status', ?) "
-                                     "WHERE id = ?", (_READY, _READY, artifact_id)).rowcount
-        if not updated:
-            raise NotFound(f"no artifact {artifact_id!r}")
+        _mark_ready(self._db(), artifact_id)
 
     def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None:
         row = self._db().execute("SELECT body, status FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
@@ -158,6 +176,17 @@ class SqliteMetadataStore:
                                       (_READY, *chunk))
             found.update((row[0], Artifact.model_validate_json(row[1])) for row in rows)
         return found
+
+    def get_artifacts_snapshot(self, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
+        """One read transaction: every SELECT in it sees the same snapshot."""
+        if len(artifact_ids) > MAX_COMMIT_RECORDS:
+            raise TooLarge(f"a snapshot reads at most {MAX_COMMIT_RECORDS} records")
+        db = self._db()
+        db.execute("BEGIN")
+        try:
+            return self.get_artifacts(artifact_ids)
+        finally:
+            db.execute("COMMIT")
 
     def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
         wanted = type_list(types)
@@ -253,10 +282,40 @@ class SqliteMetadataStore:
 
     def delete_artifact(self, artifact_id: str) -> None:
         with self._transaction() as db:
-            for table, column in (("artifacts", "id"), ("artifact_parents", "artifact_id"),
-                                  ("ratings", "artifact_id"), ("monitors", "artifact_id"),
-                                  ("search_appearances", "artifact_id")):
-                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (artifact_id,))
+            _delete(db, artifact_id)
+
+    def commit(self, ready: Sequence[Artifact] = (), replaced: Sequence[Artifact] = (), deleted: Sequence[str] = (),
+               ratings: Mapping[str, dict[str, Any]] | None = None, guard: Guard = Guard()) -> None:
+        """One BEGIN IMMEDIATE transaction: the guard is checked first, then every change."""
+        if len(ready) + len(replaced) + len(deleted) > MAX_COMMIT_RECORDS:
+            raise TooLarge(f"one commit changes at most {MAX_COMMIT_RECORDS} records")
+        with self._transaction() as db:
+            _apply_guard(db, guard)
+            for artifact in ready:
+                _mark_ready(db, artifact.id)
+            for artifact in replaced:
+                _replace(db, artifact)
+            for artifact_id in deleted:
+                _delete(db, artifact_id)
+            db.executemany("INSERT OR REPLACE INTO ratings (artifact_id, body) VALUES (?, ?)",
+                           [(artifact_id, json.dumps(rating)) for artifact_id, rating in (ratings or {}).items()])
+
+    def scan_artifacts(self) -> Iterator[Artifact]:
+        after = ""
+        while True:
+            rows = self._db().execute("SELECT id, body, status FROM artifacts WHERE id > ? ORDER BY id LIMIT ?",
+                                      (after, _SEARCH_BATCH)).fetchall()
+            for _, body, status in rows:
+                artifact = Artifact.model_validate_json(body)
+                artifact.status = ArtifactStatus(status)
+                yield artifact
+            if len(rows) < _SEARCH_BATCH:
+                return
+            after = rows[-1][0]
+
+    def sweep_leftovers(self, older_than: float, limit: int) -> int:
+        """Nothing to do: every multi-row write here is one transaction."""
+        return 0
 
     def count_artifacts(self) -> int:
         """Every record, pending ones included (tests check that failed writes leave nothing behind)."""
@@ -314,11 +373,64 @@ class SqliteMetadataStore:
         self._db().execute("UPDATE tokens SET uses = max(uses - ?, 0) WHERE token_hash = ?", (unused, token_hash))
 
     # claims ----------------------------------------------------------------------------------------------------
-    def claim(self, key: str) -> bool:
-        return self._db().execute("INSERT INTO claims (key) VALUES (?) ON CONFLICT DO NOTHING", (key,)).rowcount == 1
+    def claim(self, key: str, owner: str, lease_seconds: float) -> bool:
+        """One guarded upsert: insert, or take over an expired lease, or renew the owner's own lease."""
+        now = time.time()
+        return self._db().execute(
+            "INSERT INTO claims (key, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "owner = excluded.owner, expires_at = excluded.expires_at "
+            "WHERE claims.expires_at IS NOT NULL AND (claims.expires_at <= ? OR claims.owner = excluded.owner)",
+            (key, owner, now + lease_seconds, now)).rowcount == 1
 
-    def release(self, key: str) -> None:
-        self._db().execute("DELETE FROM claims WHERE key = ?", (key,))
+    def get_claim(self, key: str) -> Claim | None:
+        row = self._db().execute("SELECT key, owner, expires_at FROM claims WHERE key = ?", (key,)).fetchone()
+        return None if row is None else Claim(*row)
+
+    def release(self, key: str, owner: str | None = None) -> None:
+        if owner is None:
+            self._db().execute("DELETE FROM claims WHERE key = ?", (key,))
+        else:
+            self._db().execute("DELETE FROM claims WHERE key = ? AND owner = ?", (key, owner))
+
+    def expired_claims(self, now: float, limit: int) -> list[Claim]:
+        rows = self._db().execute("SELECT key, owner, expires_at FROM claims WHERE expires_at IS NOT NULL AND "
+                                  "expires_at <= ? LIMIT ?", (now, limit)).fetchall()
+        return [Claim(*row) for row in rows]
+
+    def drop_expired(self, claim: Claim) -> bool:
+        return self._db().execute("DELETE FROM claims WHERE key = ? AND owner = ? AND expires_at = ?",
+                                  (claim.key, claim.owner, claim.expires_at)).rowcount == 1
+
+    # epoch -----------------------------------------------------------------------------------------------------
+    def get_epoch(self) -> Epoch:
+        row = self._db().execute("SELECT value, changed_at FROM meta WHERE key = ?", (_EPOCH,)).fetchone()
+        return Epoch(0, 0.0) if row is None else Epoch(int(row[0]), float(row[1]))
+
+    def swap_epoch(self, expected: int, new: int) -> bool:
+        with self._transaction() as db:
+            return _current_epoch(db) == expected and db.execute(
+                "INSERT INTO meta (key, value, changed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = excluded.value, changed_at = excluded.changed_at", (_EPOCH, new, time.time())).rowcount == 1
+
+    # operations ------------------------------------------------------------------------------------------------
+    def put_operation(self, record: Operation) -> bool:
+        with self._transaction() as db:
+            return _put_operation(db, record)
+
+    def get_operation(self, key: str) -> Operation | None:
+        row = self._db().execute("SELECT body FROM operations WHERE key = ?", (key,)).fetchone()
+        return None if row is None else Operation.model_validate_json(row[0])
+
+    def delete_operation(self, key: str, version: int | None = None) -> None:
+        if version is None:
+            self._db().execute("DELETE FROM operations WHERE key = ?", (key,))
+        else:
+            self._db().execute("DELETE FROM operations WHERE key = ? AND version = ?", (key, version))
+
+    def expired_operations(self, now: datetime, limit: int) -> list[Operation]:
+        rows = self._db().execute("SELECT body FROM operations WHERE expires_at <= ? LIMIT ?",
+                                  (timestamp_key(now), limit))
+        return [Operation.model_validate_json(body) for (body,) in rows]
 
     # uploads ---------------------------------------------------------------------------------------------------
     def put_upload(self, upload: Upload) -> None:
@@ -331,6 +443,11 @@ class SqliteMetadataStore:
 
     def delete_upload(self, upload_id: str) -> None:
         self._db().execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
+
+    def expired_uploads(self, now: datetime, limit: int) -> list[Upload]:
+        """Uploads live minutes, so there are few: read them all, keep the expired ones."""
+        uploads = (Upload.model_validate_json(body) for (body,) in self._db().execute("SELECT body FROM uploads"))
+        return [upload for upload in uploads if as_utc(upload.expires_at) <= as_utc(now)][:limit]
 
     # audit -----------------------------------------------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:
@@ -397,6 +514,86 @@ class SqliteMetadataStore:
 
     def ping(self) -> None:
         self._db().execute("SELECT 1").fetchone()
+
+    def checkpoint(self) -> None:
+        """Copy the log into the database and truncate it; waits `busy_timeout` for readers at most, and a busy
+        answer just means the next sweep tries again."""
+        self._db().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+
+class _Connection:
+    """One thread's connection, closed when the thread's local storage lets go of it (the thread ended)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __del__(self) -> None:
+        self.connection.close()
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    for table, columns in _MIGRATIONS.items():
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for column, declaration in columns.items():
+            if column not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    db.executescript(_INDEXES_AFTER_MIGRATION)
+
+
+def _mark_ready(db: sqlite3.Connection, artifact_id: str) -> None:
+    updated = db.execute("UPDATE artifacts SET status = ?, body = json_set(body, '$.status', ?) WHERE id = ?",
+                         (_READY, _READY, artifact_id)).rowcount
+    if not updated:
+        raise NotFound(f"no artifact {artifact_id!r}")
+
+
+def _replace(db: sqlite3.Connection, artifact: Artifact) -> None:
+    row = _artifact_row(artifact)
+    updated = db.execute("UPDATE artifacts SET type = ?, name = ?, status = ?, sort_key = ?, source_url = ?, "
+                         "readme = ?, body = ? WHERE id = ?", (*row[1:], artifact.id)).rowcount
+    if not updated:
+        raise NotFound(f"no artifact {artifact.id!r}")
+    db.execute("DELETE FROM artifact_parents WHERE artifact_id = ?", (artifact.id,))
+    _write_parents(db, artifact)
+
+
+def _delete(db: sqlite3.Connection, artifact_id: str) -> None:
+    """The record and what goes with it (its rating, parent links, monitor program and search counter)."""
+    for table, column in (("artifacts", "id"), ("artifact_parents", "artifact_id"), ("ratings", "artifact_id"),
+                          ("monitors", "artifact_id"), ("search_appearances", "artifact_id")):
+        db.execute(f"DELETE FROM {table} WHERE {column} = ?", (artifact_id,))
+
+
+def _current_epoch(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (_EPOCH,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _apply_guard(db: sqlite3.Connection, guard: Guard) -> None:
+    """Inside the commit's transaction: check the epoch and the claims, then change claims and the record."""
+    if guard.epoch is not None and _current_epoch(db) != guard.epoch:
+        raise Aborted("the registry was reset while this write was in progress; nothing was stored",
+                      retry_after_seconds=1)
+    held = [("UPDATE claims SET expires_at = NULL WHERE key = ? AND owner = ?", claim) for claim in guard.settle]
+    held += [("DELETE FROM claims WHERE key = ? AND owner = ?", claim) for claim in guard.release]
+    for statement, claim in held:
+        if not db.execute(statement, claim).rowcount:
+            raise Aborted("another request took over this write (its lease had expired); nothing was stored",
+                          retry_after_seconds=1)
+    db.executemany("DELETE FROM claims WHERE key = ?", [(key,) for key in guard.drop])
+    db.executemany("INSERT INTO claims (key, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                   "owner = excluded.owner, expires_at = excluded.expires_at", guard.lease)
+    if guard.record is not None and not _put_operation(db, guard.record):
+        raise Aborted("another request took over this operation; nothing was stored", retry_after_seconds=1)
+
+
+def _put_operation(db: sqlite3.Connection, record: Operation) -> bool:
+    body, expires = record.model_dump_json(), timestamp_key(record.expires_at)
+    if record.version == 1:
+        return db.execute("INSERT INTO operations (key, version, expires_at, body) VALUES (?, 1, ?, ?) "
+                          "ON CONFLICT DO NOTHING", (record.key, expires, body)).rowcount == 1
+    return db.execute("UPDATE operations SET version = ?, expires_at = ?, body = ? WHERE key = ? AND version = ?",
+                      (record.version, expires, body, record.key, record.version - 1)).rowcount == 1
 
 
 def _artifact_row(artifact: Artifact) -> tuple[str, str, str, str, str, str | None, str, str]:

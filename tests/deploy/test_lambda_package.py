@@ -137,14 +137,16 @@ def test_unzipped_package_answers_health_and_graphql_in_an_isolated_interpreter(
     unzipped = tmp_path / "task"
     with zipfile.ZipFile(local_zip) as archive:
         archive.extractall(unzipped)  # our own freshly built archive, not untrusted input
-    events = [http_api_event("GET", "/health"), http_api_event("POST", "/graphql", {"query": "{ __typename }"})]
+    events = [http_api_event("GET", "/health"), http_api_event("POST", "/graphql", {"query": "{ __typename }"}),
+              {"registry_task": "sweep"}]  # the schedule's event (template.yaml): a sweeper pass
     # -I: no user site, no PYTHON* variables, no cwd on sys.path; -S: no site-packages. Only stdlib + the zip.
     result = subprocess.run([sys.executable, "-I", "-S", "-c", HANDLER_DRIVER, str(unzipped), json.dumps(events)],
                             cwd=tmp_path, env=handler_env(tmp_path / "zip-data"), capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
-    health, graphql = json.loads(result.stdout.strip().splitlines()[-1])
+    health, graphql, sweep = json.loads(result.stdout.strip().splitlines()[-1])
     assert health["statusCode"] == 200
     assert json.loads(health["body"])["status"] == "ok"
     assert graphql["statusCode"] == 200
     assert json.loads(graphql["body"]) == {"data": {"__typename": "Query"}}
+    assert sweep["swept"] == {} and sweep["seconds"] >= 0

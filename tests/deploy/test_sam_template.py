@@ -60,7 +60,20 @@ def test_function_runs_the_mangum_handler_within_api_gateway_limits(template: di
     assert properties["MemorySize"] == 512
     assert properties["Timeout"] == 29
     assert properties["Environment"]["Variables"]["REGISTRY_BACKEND"] == "aws"
-    assert {event["Type"] for event in properties["Events"].values()} == {"HttpApi"}
+    assert {event["Type"] for event in properties["Events"].values()} == {"HttpApi", "Schedule"}
+
+
+def test_the_sweeper_runs_on_a_schedule_and_stale_items_expire(template: dict[str, Any]) -> None:
+    from registry.sweeper import SCHEDULED_SWEEP
+    from store.dynamo import TTL_ATTRIBUTE
+
+    (function,) = resources_of_type(template, "AWS::Serverless::Function").values()
+    (sweep,) = [e["Properties"] for e in function["Properties"]["Events"].values() if e["Type"] == "Schedule"]
+    assert json.loads(sweep["Input"]) == SCHEDULED_SWEEP and sweep["Schedule"].startswith("rate(")
+    table = template["Resources"]["MetadataTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    rules = template["Resources"]["ArtifactBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(rule.get("Prefix") == "uploads/" and rule.get("ExpirationInDays") for rule in rules)
 
 
 def test_artifact_bucket_is_private_versioned_and_cleans_up_abandoned_uploads(template: dict[str, Any]) -> None:

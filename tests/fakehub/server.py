@@ -102,11 +102,13 @@ class FakeHub:
         """Pass as ``GITHUB_API_URL``."""
         return f"{self.base_url}/{GITHUB_PREFIX}"
 
-    def start(self) -> FakeHub:
-        """Bind a free port on 127.0.0.1 and serve in a daemon thread; returns once accepting connections."""
+    def start(self, port: int = 0) -> FakeHub:
+        """Bind `port` (default: a free one) on 127.0.0.1 and serve in a daemon thread; returns once accepting
+        connections. A stopped hub starts again on its old port (fault tests bring the hub back)."""
+        self._stopping = False
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         # log_config=None: leave the test process's logging configuration alone.
         config = uvicorn.Config(self.app(), log_config=None, log_level="warning", access_log=False,

@@ -3,13 +3,15 @@ play the S3 flavour (presigned URLs) the embedded adapters never produce."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
-from registry.errors import Conflict, NotFound, TooLarge
-from registry.model import Artifact, ArtifactStatus, AuditEntry, DownloadRecord, Monitor, Token, Upload, User
-from registry.ports import TokenGrant
+from registry.errors import Aborted, Conflict, NotFound, TooLarge
+from registry.model import Artifact, ArtifactStatus, AuditEntry, DownloadRecord, Monitor, Operation, Token, Upload, User
+from registry.ports import Claim, Epoch, Guard, TokenGrant
 
 
 class MemoryMetadata:
@@ -26,6 +28,10 @@ class MemoryMetadata:
         self.downloads: list[DownloadRecord] = []
         self.appearances: Counter[str] = Counter()
         self.settings: dict[str, dict[str, Any]] = {}
+        self.claims: dict[str, Claim] = {}
+        self.operations: dict[str, Operation] = {}
+        self.epoch = Epoch(0, 0.0)
+        self._lock = threading.RLock()  # each method is atomic, as the ports require
 
     def get_setting(self, name: str) -> dict[str, Any] | None:
         return self.settings.get(name)
@@ -51,6 +57,11 @@ class MemoryMetadata:
         if found is None or (found.status is not ArtifactStatus.READY and not include_pending):
             return None
         return found.model_copy(deep=True)
+
+    def get_artifacts_snapshot(self, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
+        with self._lock:
+            found = {i: self.get_artifact(i) for i in artifact_ids}
+        return {i: artifact for i, artifact in found.items() if artifact is not None}
 
     def delete_artifact(self, artifact_id: str) -> None:
         self.artifacts.pop(artifact_id, None)
@@ -81,6 +92,86 @@ class MemoryMetadata:
 
     def count_artifacts(self) -> int:
         return len(self.artifacts)
+
+    def commit(self, ready: Sequence[Artifact] = (), replaced: Sequence[Artifact] = (), deleted: Sequence[str] = (),
+               ratings: Mapping[str, dict[str, Any]] | None = None, guard: Guard = Guard()) -> None:
+        with self._lock:
+            self._check(guard, ready, replaced)
+            for key, owner in guard.settle:
+                self.claims[key] = Claim(key, owner, None)
+            for key, _ in guard.release:
+                del self.claims[key]
+            for key in guard.drop:
+                self.claims.pop(key, None)
+            for key, owner, expires in guard.lease:
+                self.claims[key] = Claim(key, owner, expires)
+            if guard.record is not None:
+                self.operations[guard.record.key] = guard.record
+            for artifact in ready:
+                self.artifacts[artifact.id].status = ArtifactStatus.READY
+            for artifact in replaced:
+                self.artifacts[artifact.id] = artifact.model_copy(deep=True)
+            for artifact_id in deleted:
+                self.delete_artifact(artifact_id)
+            self.ratings.update(ratings or {})
+
+    def _check(self, guard: Guard, ready: Sequence[Artifact], replaced: Sequence[Artifact]) -> None:
+        if guard.epoch is not None and guard.epoch != self.epoch.value:
+            raise Aborted("reset meanwhile")
+        for key, owner in (*guard.settle, *guard.release):
+            if key not in self.claims or self.claims[key].owner != owner:
+                raise Aborted("claim lost")
+        if guard.record is not None and not self._record_fits(guard.record):
+            raise Aborted("record changed")
+        if any(a.id not in self.artifacts for a in (*ready, *replaced)):
+            raise NotFound("gone")
+
+    # claims, epoch, operations: what the writes (registry/writes.py) use
+    def claim(self, key: str, owner: str, lease_seconds: float) -> bool:
+        with self._lock:
+            held = self.claims.get(key)
+            now = time.time()
+            if held is not None and (held.expires_at is None or (held.expires_at > now and held.owner != owner)):
+                return False
+            self.claims[key] = Claim(key, owner, now + lease_seconds)
+            return True
+
+    def get_claim(self, key: str) -> Claim | None:
+        return self.claims.get(key)
+
+    def release(self, key: str, owner: str | None = None) -> None:
+        with self._lock:
+            if key in self.claims and (owner is None or self.claims[key].owner == owner):
+                del self.claims[key]
+
+    def get_epoch(self) -> Epoch:
+        return self.epoch
+
+    def swap_epoch(self, expected: int, new: int) -> bool:
+        with self._lock:
+            if self.epoch.value != expected:
+                return False
+            self.epoch = Epoch(new, time.time())
+            return True
+
+    def put_operation(self, record: Operation) -> bool:
+        with self._lock:
+            if not self._record_fits(record):
+                return False
+            self.operations[record.key] = record
+            return True
+
+    def _record_fits(self, record: Operation) -> bool:
+        stored = self.operations.get(record.key)
+        return stored is None if record.version == 1 else stored is not None and stored.version == record.version - 1
+
+    def get_operation(self, key: str) -> Operation | None:
+        return self.operations.get(key)
+
+    def delete_operation(self, key: str, version: int | None = None) -> None:
+        with self._lock:
+            if key in self.operations and (version is None or self.operations[key].version == version):
+                del self.operations[key]
 
     def put_rating(self, artifact_id: str, rating: dict[str, Any]) -> None:
         self.ratings[artifact_id] = rating

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
+from registry.errors import Aborted, Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, ContentVerdict, \
     FileEntry, Upload, utcnow
 from registry.ports import blob_key, package_keys, part_key, staging_key
@@ -241,23 +241,27 @@ def test_unsafe_package_leaves_nothing(services, tmp_path):
     assert not services.blobs.exists(blob_key(sha(data)))
 
 
-def test_failed_registration_removes_the_blobs_it_wrote(services, tmp_path, monkeypatch):
+def test_failed_registration_removes_the_blobs_it_wrote_and_a_retry_completes_it(services, tmp_path, monkeypatch):
     seen: list[Artifact] = []
 
-    def refuse(actor, artifact, rating=None):
-        seen.append(artifact)
-        raise Conflict("store refused")
+    def refuse(ready=(), **changes):
+        seen.extend(ready)
+        raise Aborted("fenced off")
 
-    monkeypatch.setattr(services.artifacts, "store_new", refuse)
     data = zip_bytes(tmp_path, hf_files())
     ticket = services.packages.request_upload(UPLOADER, "m", None, BASE)
     services.packages.receive_upload(ticket.upload_id, chunks(data), len(data))
-    with pytest.raises(Conflict):
-        services.packages.finalize_upload(UPLOADER, ticket.upload_id, sha(data))
+    with monkeypatch.context() as patched:
+        patched.setattr(services.metadata, "commit", refuse)
+        with pytest.raises(Aborted):
+            services.packages.finalize_upload(UPLOADER, ticket.upload_id, sha(data))
     (artifact,) = seen
     keys = package_keys(artifact)
     assert len(keys) == 3 and not any(services.blobs.exists(key) for key in keys)
-    assert_upload_gone(services, ticket.upload_id)
+    assert services.metadata.count_artifacts() == 0
+    # Nothing final happened: the upload is kept, and retrying it registers the model under the same id.
+    assert services.packages.finalize_upload(UPLOADER, ticket.upload_id, sha(data)).id == artifact.id
+    assert fetch(services, artifact.id, "full") == data
 
 
 def test_an_identical_package_conflicts_and_leaves_the_first_intact(services, tmp_path):

@@ -18,7 +18,7 @@ from tests.servers import REGION, TEST_ACCESS_KEY, TEST_SECRET_KEY
 def test_local_backend_keeps_everything_under_the_data_dir(tmp_path):
     metadata, blobs = build_stores(Settings(backend="local", data_dir=tmp_path / "data"))
 
-    assert isinstance(metadata, SqliteMetadataStore) and isinstance(blobs, FileBlobStore)
+    assert isinstance(metadata.inner, SqliteMetadataStore) and isinstance(blobs.inner, FileBlobStore)
     metadata.create_artifact(Artifact(id="a", type=ArtifactType.MODEL, name="n"))
     blobs.put_stream("uploads/x", io.BytesIO(b"abc"), 10)
     assert (tmp_path / "data" / "registry.sqlite3").is_file()
@@ -35,8 +35,8 @@ def test_aws_backend_uses_the_configured_endpoints(monkeypatch, moto_url, seawee
 
     metadata, blobs = build_stores(settings)
 
-    assert isinstance(metadata, DynamoMetadataStore) and metadata.table == "factory-registry"
-    assert isinstance(blobs, S3BlobStore)
+    assert isinstance(metadata.inner, DynamoMetadataStore) and metadata.table == "factory-registry"
+    assert isinstance(blobs.inner, S3BlobStore)
     assert metadata._db._client is None and blobs._s3._client is None  # no client until first use
     metadata.ensure_tables()
     blobs.ensure_bucket()

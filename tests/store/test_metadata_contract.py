@@ -259,29 +259,6 @@ def test_a_record_bigger_than_one_item_round_trips(metadata):
 
 
 # ratings, deletion, reset ------------------------------------------------------------------------------------------
-def test_a_claim_is_taken_once_until_released(metadata):
-    assert metadata.claim("source:abc") is True
-    assert metadata.claim("source:abc") is False
-    assert metadata.claim("source:other") is True
-    metadata.release("source:abc")
-    metadata.release("source:never-claimed")
-    assert metadata.claim("source:abc") is True
-
-
-def test_concurrent_claims_have_one_winner(metadata):
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda _: metadata.claim("source:race"), range(16)))
-    assert results.count(True) == 1
-
-
-def test_reset_releases_claims(metadata):
-    metadata.claim("source:kept?")
-    metadata.reset()
-    assert metadata.claim("source:kept?") is True
-
-
 def test_ratings_are_stored_per_artifact_and_overwritten(metadata):
     assert metadata.get_rating("x") is None
     metadata.put_rating("x", {"net_score": 0.5, "license": {"score": 1.0, "reason": "MIT"}})
