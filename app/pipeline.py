@@ -36,6 +36,13 @@ _ID_PREFIX = secrets.token_hex(8)
 _ID_COUNTER = itertools.count()
 
 
+def new_process_identity() -> None:
+    """A fresh request-id prefix, for a process cloned from a snapshot (Lambda SnapStart restores every instance
+    from one memory image, which would otherwise give them all the same prefix)."""
+    global _ID_PREFIX
+    _ID_PREFIX = secrets.token_hex(8)
+
+
 class _BodyTooLarge(Exception):
     pass
 

@@ -9,6 +9,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -130,10 +131,13 @@ def test_lambda_deploy_runs_only_after_the_tests_and_never_races(workflow: LoadW
     assert "aws-access-key-id" not in credentials["with"]
 
 
-def test_lambda_deploy_triggers_on_backend_changes_on_main(workflow: LoadWorkflow) -> None:
+def test_lambda_deploy_triggers_on_backend_changes_on_main(
+        workflow: LoadWorkflow, package_script: ModuleType) -> None:
     on = workflow("lambda_deploy.yml")["on"]
     assert on["push"]["branches"] == ["main"]
-    assert {"schema/**", "registry/**", "requirements.txt"} <= set(on["push"]["paths"])
+    # Every package the zip ships: a change to any of them is a change to the deployed function.
+    shipped = {f"{name}/**" for name in package_script.APP_PACKAGES}
+    assert shipped | {"requirements.txt", "scripts/package.py"} <= set(on["push"]["paths"])
     assert "workflow_dispatch" in on
 
 

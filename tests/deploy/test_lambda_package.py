@@ -150,3 +150,40 @@ def test_unzipped_package_answers_health_and_graphql_in_an_isolated_interpreter(
     assert graphql["statusCode"] == 200
     assert json.loads(graphql["body"]) == {"data": {"__typename": "Query"}}
     assert sweep["swept"] == {} and sweep["seconds"] >= 0
+
+
+SNAPSHOT_DRIVER = """
+import json, sys
+from app.lambda_handler import handler
+import snapshot_restore_py
+health = {events}
+before = handler(health, None)["headers"]["x-request-id"]
+for hook in snapshot_restore_py.AFTER_RESTORE:
+    hook()
+after = handler(health, None)["headers"]["x-request-id"]
+print(json.dumps([before, after]))
+"""
+
+# Stands in for the Lambda Python runtime's module: it records the hooks the handler registers, as the runtime
+# does, so the test can run them the way a restore from a SnapStart snapshot would.
+FAKE_SNAPSHOT_RUNTIME = """
+AFTER_RESTORE = []
+
+def register_after_restore(hook, *args, **kwargs):
+    AFTER_RESTORE.append(lambda: hook(*args, **kwargs))
+    return hook
+"""
+
+
+def test_instances_restored_from_one_snapshot_do_not_share_request_ids(repo_root: Path, tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    (runtime / "snapshot_restore_py.py").write_text(FAKE_SNAPSHOT_RUNTIME)
+    env = handler_env(tmp_path / "data") | {"PYTHONPATH": f"{repo_root}:{runtime}"}
+    driver = SNAPSHOT_DRIVER.replace("{events}", repr(http_api_event("GET", "/health")))
+    result = subprocess.run([sys.executable, "-c", driver], cwd=repo_root, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    before, after = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(before) == len(after) == 32
+    assert before[:16] != after[:16]  # a fresh per-process prefix after the restore

@@ -63,6 +63,21 @@ def test_function_runs_the_mangum_handler_within_api_gateway_limits(template: di
     assert {event["Type"] for event in properties["Events"].values()} == {"HttpApi", "Schedule"}
 
 
+def test_function_starts_from_a_snapshot_of_each_published_version(
+        template: dict[str, Any], workflow: LoadWorkflow) -> None:
+    (function,) = resources_of_type(template, "AWS::Serverless::Function").values()
+    properties = function["Properties"]
+    assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    alias = properties["AutoPublishAlias"]
+    # The deploy publishes a version after replacing the code, waits for its snapshot, then moves the alias to it:
+    # events and the API call the alias, so a code update without these steps would never be served.
+    commands = "\n".join(step.get("run", "") for step in workflow("lambda_deploy.yml")["jobs"]["deploy"]["steps"])
+    publish = commands.index("aws lambda publish-version")
+    assert commands.index("aws lambda update-function-code") < publish
+    assert publish < commands.index("aws lambda wait published-version-active") < commands.index(
+        f"aws lambda update-alias --function-name \"$FUNCTION_NAME\" --name {alias}")
+
+
 def test_the_sweeper_runs_on_a_schedule_and_stale_items_expire(template: dict[str, Any]) -> None:
     from registry.sweeper import SCHEDULED_SWEEP
     from store.dynamo import TTL_ATTRIBUTE
@@ -118,6 +133,7 @@ def test_deploy_role_may_only_update_the_function_and_sync_the_site(template: di
                ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
     assert actions == {
         "lambda:UpdateFunctionCode", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
+        "lambda:PublishVersion", "lambda:UpdateAlias", "lambda:GetAlias",
         "s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "cloudfront:CreateInvalidation",
     }
     assert all(statement["Effect"] == "Allow" for statement in statements)
