@@ -57,8 +57,8 @@ def test_graphiql_and_swagger_ui_load_only_local_assets(settings):
         assert assets and all(a.removeprefix("/_dev/") in DEV_ASSETS for a in assets)
 
 
-@pytest.mark.skipif(not NODE_MODULES.is_dir(), reason="client/node_modules is installed by ./run serve and ./run test")
 def test_dev_assets_come_from_node_modules_and_nothing_else_does(settings):
+    assert NODE_MODULES.is_dir(), "client/node_modules is installed by ./run serve and ./run test"
     with served(settings, environment="development") as client:
         for name in DEV_ASSETS:
             assert client.get(f"/_dev/{name}").status_code == 200, name

@@ -26,6 +26,15 @@ def metadata(request: pytest.FixtureRequest, tmp_path) -> Iterator[MetadataStore
     store.close()
 
 
+@pytest.fixture
+def sqlite_metadata(tmp_path) -> Iterator[MetadataStore]:
+    """Only the embedded store, for isolation under concurrency: moto's server applies a transaction's items and
+    concurrent writes one by one, without the isolation DynamoDB documents, so it cannot check the AWS adapter's."""
+    store = SqliteMetadataStore(tmp_path / "registry.sqlite3")
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def blobs(request: pytest.FixtureRequest, tmp_path) -> BlobStore:
     if request.param == "aws":
