@@ -81,11 +81,11 @@ def test_readme_examples_run_with_a_python_graphql_client(server):
         document = gql(example.replace(PASSWORD_PLACEHOLDER, json.dumps(DEFAULT_ADMIN_PASSWORD)))
         declared = {v.variable.name.value for op in document.document.definitions
                     if isinstance(op, OperationDefinitionNode) for v in op.variable_definitions or ()}
-        variables = {"artifactId": artifact_id} if "artifactId" in declared else None
+        document.variable_values = {"artifactId": artifact_id} if "artifactId" in declared else None
         # The schema checks each example locally first: a stale example fails with the field it names.
         with Client(schema=schema, transport=HTTPXTransport(url=f"{server}/graphql", headers=headers,
                                                             timeout=60)) as session:
-            result = session.execute(document, variable_values=variables)
+            result = session.execute(document)
         assert payload_errors(result) == [], (example, result)
         if token := find(result, "token"):
             headers = {"X-Authorization": f"bearer {token}"}
