@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import wrk  # noqa: E402
 from bench.harness.servers import SERVER_CORE, TWO_CORES, free_port, login, pinned, process, \
     registry_server  # noqa: E402
-from bench.package_bench import make_package  # noqa: E402
+from bench.package_bench import admit_synthetic_packages, make_package  # noqa: E402
 
 NGINX_CONF = """
 worker_processes 1;
@@ -72,6 +72,7 @@ def register_package(data_dir: Path, megabytes: int) -> tuple[str, Path]:
     package = data_dir.parent / "package.zip"
     sha = make_package(package, megabytes)
     registry = build_registry(Settings(environment="test", data_dir=data_dir, public_url="http://bench"))
+    admit_synthetic_packages(registry)
     ticket = registry.packages.request_upload(uploader, "bench/model", package.stat().st_size, "http://bench")
     with package.open("rb") as body:
         registry.packages.receive_upload(ticket.upload_id, body, package.stat().st_size)
