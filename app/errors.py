@@ -25,7 +25,7 @@ _log = logging.getLogger("registry.http")
 
 
 def error_response(exc: DomainError, status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=status or exc.status, headers=headers)
+    return JSONResponse(exc.body(), status_code=status or exc.status, headers={**exc.headers(), **(headers or {})})
 
 
 def unexpected_response() -> JSONResponse:

@@ -13,6 +13,7 @@ from registry.auth import UserService, require
 from registry.download import DownloadService
 from registry.health import HealthService
 from registry.lineage import LineageService
+from registry.mirror import Mirrors
 from registry.model import Permission, User
 from registry.monitor import MonitorRunner
 from registry.package import PackageService
@@ -39,6 +40,7 @@ class Registry:
     artifacts: ArtifactService = field(init=False)
     health: HealthService = field(init=False)
     lineage: LineageService = field(init=False)
+    mirrors: Mirrors = field(init=False)
     packages: PackageService = field(init=False)
     queries: ArtifactQueries = field(init=False)
     audit: AuditService = field(init=False)
@@ -53,7 +55,8 @@ class Registry:
         self.ratings = RatingService(self.hub, self.github, store, store,
                                      timeout=self.settings.upstream_timeout_seconds * 2)
         sources = SourceReader(self.hub, self.github)
-        self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings)
+        self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings,
+                                         monitors=store)
         # Probes look the stores up at call time, so a test (or an operator's hot swap) that replaces them is seen.
         self.health = HealthService(
             stores={"metadata-store": ("Metadata store", lambda: self.metadata.ping()),
@@ -62,7 +65,8 @@ class Registry:
                        "github-api": ("GitHub API", lambda: self.github.ping())})
         self.lineage = LineageService(store, self.artifacts, self.github)
         self.queries = ArtifactQueries(self.artifacts, self.settings.max_page_size)
-        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub)
+        self.mirrors = Mirrors(self.settings, store, store, self.blobs, self.hub, self.github)
+        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.mirrors)
         self.audit = AuditService(store, store, self.settings.max_page_size)
         self.downloads = DownloadService(self.settings, self.artifacts, store, self.packages, store, store, store,
                                          self.audit, self.blobs, MonitorRunner.from_settings(self.settings),

@@ -22,6 +22,7 @@ class ErrorCode(str, enum.Enum):
     MONITOR_REJECTED = "MONITOR_REJECTED"
     LINK_INVALID = "LINK_INVALID"
     LINK_EXPIRED = "LINK_EXPIRED"
+    MIRROR_PENDING = "MIRROR_PENDING"
 
 
 ERROR_MEANINGS: dict[ErrorCode, str] = {
@@ -42,6 +43,9 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
                                 "its output.",
     ErrorCode.LINK_INVALID: "The download link was altered or is not signed by this registry; ask for a new one.",
     ErrorCode.LINK_EXPIRED: "The download link has expired; ask for a new one.",
+    ErrorCode.MIRROR_PENDING: "Not an error: the artifact's files are still being copied into the registry (a large "
+                              "mirror runs in the background). Ask again after `details.retry_after_seconds` (HTTP: "
+                              "202 with Retry-After); nothing partial is ever served.",
 }
 
 
@@ -59,6 +63,10 @@ class DomainError(Exception):
     def body(self) -> dict[str, Any]:
         """The JSON every HTTP door answers with: {"detail", "code"} and the details when there are any."""
         return {"detail": self.message, "code": self.code, **({"details": self.details} if self.details else {})}
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers every door adds to the answer (none unless the error says when to come back)."""
+        return {}
 
 
 class InvalidInput(DomainError):
@@ -151,3 +159,17 @@ class LinkExpired(DomainError):
 
     code = ErrorCode.LINK_EXPIRED.value
     status = 403
+
+
+class MirrorPending(DomainError):
+    """The artifact's files are being mirrored in the background (registry/mirror.py): 202 Accepted with a
+    Retry-After, until the stored package is complete. `details['retry_after_seconds']` says when to ask again."""
+
+    code = ErrorCode.MIRROR_PENDING.value
+    status = 202
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message, retry_after_seconds=retry_after_seconds)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.details["retry_after_seconds"])}
