@@ -104,9 +104,9 @@ class ArtifactMutation:
             return {"token": await users.authenticate(info.context.scope, input.username, input.password)}
         return await payload(info, AuthenticatePayload, work)
 
-    @strawberry.mutation(description="Ingest a Hugging Face model/dataset or a GitHub repository by URL, as the version "
-                                     "its source declares (its newest tag at the revision read, else its card's "
-                                     "`version`, else 1.0.0), pinned at that revision.")
+    @strawberry.mutation(description="Ingest a Hugging Face model/dataset or a GitHub repository by URL, as the "
+                                     "version its source declares (its newest tag at the revision read, else its "
+                                     "card's `version`, else 1.0.0), pinned at that revision.")
     async def ingest_artifact(self, info: Info, input: IngestArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
             links = Links(input.code_url, tuple(input.dataset_urls or ()))

@@ -145,7 +145,8 @@ class ArtifactNode(relay.Node):
     def from_domain(cls, a: model.Artifact) -> "ArtifactNode":
         scan = model.ContentScan.of(a)
         return cls(key=a.id, type=a.type, name=a.name, source_url=a.source_url, version=a.version,
-                   revision=a.revision, readme=a.readme, files=[FileEntry(path=f.path, size=f.size, sha256=f.sha256) for f in a.files],
+                   revision=a.revision, readme=a.readme,
+                   files=[FileEntry(path=f.path, size=f.size, sha256=f.sha256) for f in a.files],
                    size_bytes=a.size_bytes, created_at=a.created_at, updated_at=a.updated_at,
                    created_by=a.created_by, sensitive=a.sensitive,
                    content_scan=None if scan is None else ContentScan.from_domain(scan))

@@ -369,7 +369,7 @@ class GitHubRepoFixture:
     def head_sha(self) -> str:
         """The default branch's head commit: changes with the files (and the history), like a new push."""
         listing = "\n".join(f"{path}:{git_blob_sha(v) if isinstance(v, bytes) else v}"
-                             for path, v in sorted(self.files.items()))
+                            for path, v in sorted(self.files.items()))
         newest = max(self.commits, key=lambda c: c.date).sha if self.commits else ""
         return hashlib.sha1(f"{self.full_name}\n{newest}\n{listing}".encode()).hexdigest()
 
