@@ -27,7 +27,8 @@ from registry.errors import Conflict, Disqualified, InvalidInput, NotFound, TooL
 from registry.audit import audit_entry
 from registry.content import with_content_findings
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, Permission, User, utcnow
-from registry.paging import Connection, Edge, cursor_of, encode_cursor, page_after, sort_key, version_sort_key
+from registry.paging import (Connection, Edge, cursor_of, decode_cursor, encode_cursor, page_after, sort_key,
+                             version_sort_key)
 from registry.ports import ArtifactStore, AuditStore, BlobStore, ClaimStore, MonitorStore, RatingStore, package_keys
 from registry.rating import Assessment, Links, RatingService, stored_evidence, stored_links, stored_rating
 from registry.settings import Settings
@@ -207,11 +208,15 @@ class ArtifactService:
         return _connection(page_after(((key(a), a) for a in found), self._page_size(first), after), key)
 
     def versions(self, actor: User, artifact_id: str, first: int, after: str | None = None) -> Connection[Artifact]:
-        """Every version of the artifact's type and name (the artifact's history), in version order."""
+        """Every version of the artifact's type and name (the artifact's history), newest first: the page after
+        `after` holds the versions below it (a name has few versions: they are read at once)."""
         artifact = self.get(actor, artifact_id)
-        found = self._artifacts.find_by_name(artifact.name, [artifact.type])
-        keyed = ((version_sort_key(a), a) for a in found)
-        return _connection(page_after(keyed, self._page_size(first), after), version_sort_key)
+        size = self._page_size(first)
+        below = decode_cursor(after)
+        found = sorted(((version_sort_key(a), a) for a in self._artifacts.find_by_name(artifact.name, [artifact.type])),
+                       key=lambda keyed: keyed[0], reverse=True)
+        rest = [(key, a) for key, a in found if below is None or key < below]
+        return Connection([Edge(a, encode_cursor(key)) for key, a in rest[:size]], len(rest) > size)
 
     def enumerate(self, actor: User, types: Iterable[ArtifactType] | None, first: int,
                   after: str | None = None, all_versions: bool = False) -> Connection[Artifact]:

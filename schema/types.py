@@ -101,7 +101,7 @@ class ArtifactNode(relay.Node):
     def artifact_id(self) -> str:
         return self.key
 
-    @strawberry.field(description="Every version of this artifact's name (and type), in version order: its history, "
+    @strawberry.field(description="Every version of this artifact's name (and type), newest first: its history, "
                                   "this version included.")
     async def versions(self, info: Info, first: int = 20, after: str | None = None) -> "ArtifactConnection":
         from resolvers import artifact as artifacts

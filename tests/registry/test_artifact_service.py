@@ -153,7 +153,7 @@ def test_an_update_is_a_new_version_and_the_previous_stays(service, stores, upst
     assert second.id != first.id
     assert service.get(READER, first.id).version == "1.2.0"  # kept, readable by its id
     assert [a.id for a in service.by_name(READER, "reviews")] == [second.id]  # by name: the newest
-    assert [e.node.version for e in service.versions(READER, first.id, 3).edges] == ["1.2.0", "1.3.0"]
+    assert [e.node.version for e in service.versions(READER, first.id, 3).edges] == ["1.3.0", "1.2.0"]
     assert [(e.action, e.detail) for e in metadata.list_audit(first.id)][-1] == (
         AuditAction.UPDATE, f"new version 1.3.0 ({second.id})")
     upstream.tags = []  # a new commit declaring no version: the next patch after the newest
