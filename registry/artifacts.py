@@ -27,8 +27,8 @@ from registry.errors import Conflict, Disqualified, InvalidInput, NotFound, TooL
 from registry.audit import audit_entry
 from registry.content import with_content_findings
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, Permission, User, utcnow
-from registry.paging import (Connection, Edge, cursor_of, decode_cursor, encode_cursor, page_after, sort_key,
-                             version_sort_key)
+from registry.paging import (Connection, Edge, cursor_of, decode_cursor, encode_cursor, newest_versions, page_after,
+                             sort_key, version_sort_key)
 from registry.ports import ArtifactStore, AuditStore, BlobStore, ClaimStore, MonitorStore, RatingStore, package_keys
 from registry.rating import Assessment, Links, RatingService, stored_evidence, stored_links, stored_rating
 from registry.settings import Settings
@@ -197,7 +197,7 @@ class ArtifactService:
         check_name(name, self._settings.max_name_length)
         found = self._artifacts.find_by_name(name, types)
         if version is None:
-            return sorted(_newest_of_each_type(found), key=sort_key)
+            return sorted(newest_versions(found), key=sort_key)
         query = parse_version_query(version)
         return sorted((a for a in found if query.matches(a.version)), key=version_sort_key)
 
@@ -339,13 +339,14 @@ class ArtifactService:
         return Reading(snapshot, parents, links, None)
 
     def _parent_scores(self, parents: list[DeclaredEdge]) -> list[float]:
-        """tree_score's input: the stored net scores of the registered base models (not datasets or code)."""
+        """tree_score's input: the stored net scores of the registered base models (not datasets or code), each in
+        its newest registered version."""
         urls = [edge.target for edge in parents if edge.relation not in DEPENDENCY_RELATIONS]
         scores: list[float] = []
         if not urls:
             return scores
         for registered in self._artifacts.find_by_source(urls).values():
-            for parent in registered:
+            for parent in newest_versions(registered):
                 stored = self._ratings.get_rating(parent.id)
                 if stored is not None:
                     scores.append(stored_rating(stored).net_score)
@@ -456,15 +457,6 @@ def _connection(page: tuple[list[tuple[str, Artifact]], bool],
     """Edges of a page whose items were keyed by `key`: each cursor resumes right after its item."""
     items, more = page
     return Connection([Edge(artifact, encode_cursor(key(artifact))) for _, artifact in items], more)
-
-
-def _newest_of_each_type(found: Iterable[Artifact]) -> list[Artifact]:
-    newest_by_type: dict[ArtifactType, Artifact] = {}
-    for artifact in found:
-        held = newest_by_type.get(artifact.type)
-        if held is None or version_sort_key(artifact) > version_sort_key(held):
-            newest_by_type[artifact.type] = artifact
-    return list(newest_by_type.values())
 
 
 def version_identity(artifact_type: ArtifactType, name: str, version: str) -> str:

@@ -48,6 +48,17 @@ def version_sort_key(artifact: Artifact) -> str:
     return f"{version_key(artifact.version)}#{sort_key(artifact)}"
 
 
+def newest_versions(artifacts: Iterable[Artifact]) -> list[Artifact]:
+    """The newest version of each type and name among `artifacts`, in the order each name first appears."""
+    newest: dict[tuple[str, str], Artifact] = {}
+    for artifact in artifacts:
+        line = (artifact.type.value, artifact.name)
+        held = newest.get(line)
+        if held is None or version_sort_key(artifact) > version_sort_key(held):
+            newest[line] = artifact
+    return list(newest.values())
+
+
 def encode_token(data: dict[str, Any]) -> str:
     raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
