@@ -266,3 +266,21 @@ def test_ratings_belong_to_models_with_hub_evidence(service):
     dataset = service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL)
     with pytest.raises(InvalidInput):
         service.rating(READER, dataset.id)
+
+
+def test_concurrent_writers_of_one_name_get_distinct_versions_and_one_version_wins_once(service):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        defaulted = list(pool.map(lambda n: stored(service, "busy", n).version, range(8)))
+    assert sorted(defaulted) == [f"1.0.{n}" for n in range(8)]  # each took the next free patch
+
+    def same_version(n: int) -> bool:
+        try:
+            stored(service, "contested", 100 + n, version="5.0.0")
+            return True
+        except Conflict:
+            return False
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(same_version, range(8))).count(True) == 1
