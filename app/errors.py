@@ -25,10 +25,9 @@ _log = logging.getLogger("registry.http")
 
 
 def error_response(exc: DomainError, status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The error's body and status; `Retry-After` when the error says a retry may succeed (503, 409 in progress)."""
-    if exc.retry_after is not None:
-        headers = {"Retry-After": str(exc.retry_after), **(headers or {})}
-    return JSONResponse(exc.body(), status_code=status or exc.status, headers=headers)
+    """The error's body, status and headers (`Retry-After` when the error says a retry may succeed: 503, 409 in
+    progress, 202 while a mirror runs)."""
+    return JSONResponse(exc.body(), status_code=status or exc.status, headers={**exc.headers(), **(headers or {})})
 
 
 def unexpected_response() -> JSONResponse:

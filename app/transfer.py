@@ -51,8 +51,9 @@ async def put_upload(upload_id: str, request: Request) -> Response:
 @router.get("/download/{artifact_id}", include_in_schema=False)
 async def download(artifact_id: str, request: Request, part: PackagePart = PackagePart.FULL, user: str | None = None,
                    expires: str | None = None, signature: str | None = None) -> Response:
-    """The package (or one part) of a model: 307 to a presigned URL, else streamed (206 for a range). Authorised by
-    the token header when there is one (a signature is then ignored), else by the link's signature."""
+    """The package (or one part) of an artifact: 307 to a presigned URL, else streamed (206 for a range); 202 with
+    Retry-After while an ingested artifact's files are mirrored in the background. Authorised by the token header
+    when there is one (a signature is then ignored), else by the link's signature."""
     scope = scope_from_state(request.state)
     if scope.caller.presented or (user is None and expires is None and signature is None):
         delivery = await packages.deliver(scope, artifact_id, part)

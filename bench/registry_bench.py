@@ -65,7 +65,7 @@ def make_service(data_dir: str) -> ArtifactService:
     settings = Settings(environment="test", data_dir=Path(data_dir))
     metadata, blobs = build_stores(settings)
     return ArtifactService(settings, metadata, metadata, metadata, metadata, blobs,  # type: ignore[arg-type]
-                           SourceReader(None, None))
+                           SourceReader(None, None), monitors=metadata)
 
 
 def bench_enumerate(count: int) -> None:

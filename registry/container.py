@@ -16,6 +16,7 @@ from registry.download import DownloadService
 from registry.health import HealthService
 from registry.idempotency import Idempotency
 from registry.lineage import LineageService
+from registry.mirror import Mirrors
 from registry.model import Permission, User
 from registry.monitor import MonitorRunner
 from registry.package import PackageService
@@ -45,6 +46,7 @@ class Registry:
     artifacts: ArtifactService = field(init=False)
     health: HealthService = field(init=False)
     lineage: LineageService = field(init=False)
+    mirrors: Mirrors = field(init=False)
     packages: PackageService = field(init=False)
     queries: ArtifactQueries = field(init=False)
     audit: AuditService = field(init=False)
@@ -69,7 +71,7 @@ class Registry:
         writes = Writes(settings, self.fence, store, store, store, self.blobs)
         idempotency = Idempotency(settings, store, store)
         self.artifacts = ArtifactService(self.settings, store, store, store, store, self.blobs, sources, self.ratings,
-                                         writes=writes, idempotency=idempotency)
+                                         writes=writes, idempotency=idempotency, monitors=store)
         # Probes look the stores up at call time, so a test (or an operator's hot swap) that replaces them is seen.
         self.health = HealthService(
             stores={"metadata-store": ("Metadata store", lambda: self.metadata.ping()),
@@ -78,7 +80,8 @@ class Registry:
                        "github-api": ("GitHub API", lambda: self.github.ping())})
         self.lineage = LineageService(store, self.artifacts, self.github)
         self.queries = ArtifactQueries(self.artifacts, self.settings.max_page_size)
-        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.hub,
+        self.mirrors = Mirrors(self.settings, store, store, self.blobs, self.hub, self.github)
+        self.packages = PackageService(self.settings, store, store, self.blobs, self.artifacts, self.mirrors,
                                        writes=writes, idempotency=idempotency)
         self.audit = AuditService(store, store, self.settings.max_page_size)
         self.downloads = DownloadService(self.settings, self.artifacts, store, self.packages, store, store, store,

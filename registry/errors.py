@@ -25,6 +25,7 @@ class ErrorCode(str, enum.Enum):
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     UPSTREAM_BUSY = "UPSTREAM_BUSY"
     ABORTED = "ABORTED"
+    MIRROR_PENDING = "MIRROR_PENDING"
 
 
 ERROR_MEANINGS: dict[ErrorCode, str] = {
@@ -54,6 +55,9 @@ ERROR_MEANINGS: dict[ErrorCode, str] = {
     ErrorCode.ABORTED: "The write stopped before it committed and left nothing behind: a registry reset ran meanwhile, "
                        "or another request holds the same artifact, upload or idempotency key. Retry after "
                        "`details.retry_after_seconds`.",
+    ErrorCode.MIRROR_PENDING: "Not an error: the artifact's files are still being copied into the registry (a large "
+                              "mirror runs in the background). Ask again after `details.retry_after_seconds` (HTTP: "
+                              "202 with Retry-After); nothing partial is ever served.",
 }
 
 
@@ -77,6 +81,10 @@ class DomainError(Exception):
     def body(self) -> dict[str, Any]:
         """The JSON every HTTP door answers with: {"detail", "code"} and the details when there are any."""
         return {"detail": self.message, "code": self.code, **({"details": self.details} if self.details else {})}
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers every door adds to the answer: `Retry-After` when the error says when to come back."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class InvalidInput(DomainError):
@@ -194,3 +202,14 @@ class Aborted(DomainError):
 
     code = ErrorCode.ABORTED.value
     status = 409
+
+
+class MirrorPending(DomainError):
+    """The artifact's files are being mirrored in the background (registry/mirror.py): 202 Accepted with a
+    Retry-After, until the stored package is complete. `details['retry_after_seconds']` says when to ask again."""
+
+    code = ErrorCode.MIRROR_PENDING.value
+    status = 202
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message, retry_after_seconds=retry_after_seconds)

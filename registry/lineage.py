@@ -8,7 +8,9 @@ the depth is capped (`MAX_DEPTH`) and so is the number of nodes (`MAX_NODES`, th
 Nodes are registered artifacts (their id) or external references: declared parents nobody has ingested, with
 the stable id ``ext-`` + the first 16 hex digits of the sha1 of their canonical URL (matches ^[a-zA-Z0-9-]+$).
 Edges point from parent to child.  Because parents are resolved by URL at query time, a parent ingested after
-its child appears as a registered node without re-ingesting the child.
+its child appears as a registered node without re-ingesting the child.  A URL resolves to the newest registered
+version of each name ingested from it (and a walk down shows the newest version of each child name): older
+versions are reached by their own ids.
 
 BOTH is the union of the ancestor walk and the descendant walk from the queried artifact (not descendants of
 ancestors: that would be the whole connected component).
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.errors import InvalidInput, TooLarge
 from registry.model import Artifact, ArtifactType, FileEntry, User
+from registry.paging import newest_versions
 from registry.ports import ArtifactStore
 from registry.sourcing import upstream_errors
 from registry.validation import check_part
@@ -182,7 +185,7 @@ class LineageService:
             frontier = []
             for url, children in wanted.items():
                 for child, link in children:
-                    for parent in _attach_parents(builder, child, link, found.get(url) or []):
+                    for parent in _attach_parents(builder, child, link, newest_versions(found.get(url) or [])):
                         if parent.id not in reached:
                             reached[parent.id] = parent
                             frontier.append(parent)
@@ -201,7 +204,7 @@ class LineageService:
             found = self._store.find_children(list(by_url))
             frontier = []
             for url, children in found.items():
-                for child in children:
+                for child in newest_versions(children):
                     link = _link_to(child, url)
                     builder.add_artifact(child, link.source)
                     for parent in by_url.get(url, []):

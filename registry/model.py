@@ -57,11 +57,16 @@ class FileEntry(BaseModel):
 
 
 class Artifact(BaseModel):
+    """One version of an artifact: a registry's unit is name + version (each version its own record and id)."""
+
     id: str
     type: ArtifactType
     name: str
     source_url: str | None = None  # None for uploaded packages
-    version: str = "1.0.0"
+    version: str = "1.0.0"  # semver, normalised (registry/version.py); unique per type and name
+    # The commit (hub or GitHub) the source was read at: downloads and re-ratings read exactly it again. None for
+    # uploaded packages (their sha256 pins them).
+    revision: str | None = None
     readme: str = ""
     files: list[FileEntry] = Field(default_factory=list)
     package_sha256: str | None = None  # the stored zip bundle, content-addressed
@@ -124,6 +129,7 @@ class Upload(BaseModel):
     # The id the finalized model gets, chosen when the upload is requested: a retried finalize (an answer lost,
     # a crash) finds the registration it made instead of making a second one.
     artifact_id: str | None = None
+    version: str | None = None  # the caller's version (normalised); None: the card's, else the next patch
 
 
 class FindingSeverity(str, enum.Enum):
@@ -187,6 +193,25 @@ class ContentScan(BaseModel):
         or code and datasets, which are not stored)."""
         recorded = artifact.metadata.get(cls.METADATA_KEY)
         return None if recorded is None else cls.model_validate(recorded)
+
+
+class MirrorState(str, enum.Enum):
+    RUNNING = "running"
+    FAILED = "failed"
+
+
+class MirrorJob(BaseModel):
+    """A mirror of an ingested artifact's files running in the background (registry/mirror.py), kept in the store
+    so that every process answers alike: `owner` (one random token per attempt) holds it until `lease_until`,
+    renewing it as it makes progress. A failed job keeps its error until `lease_until`, then may be retried."""
+
+    artifact_id: str
+    owner: str
+    state: MirrorState = MirrorState.RUNNING
+    lease_until: datetime
+    started_at: datetime = Field(default_factory=utcnow)
+    error_code: str | None = None  # the failure's ErrorCode value
+    error: str | None = None
 
 
 class Monitor(BaseModel):

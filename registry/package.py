@@ -14,9 +14,12 @@ behind are reused by the next upload of the same package. A final refusal (bad h
 package) removes the staged bytes and the upload; a failure that a retry may cure (store outage, a concurrent
 finalize) keeps them for the retry, until the upload expires and the sweeper removes them.
 
-Malicious content: a package, or a hub model's files mirrored on first download, whose pickles import dangerous
-globals (or cannot be scanned) is refused with UNSAFE_CONTENT before anything is stored; suspicious findings are
-kept on the artifact (`ContentScan` in its metadata) for every reader to see.
+Ingested artifacts (hub models and datasets, GitHub repositories) are mirrored into a stored package on their
+first download (registry/mirror.py, which shares the package helpers at the end of this module).
+
+Malicious content: a package, or an ingested artifact's files mirrored on first download, whose pickles import
+dangerous globals (or cannot be scanned) is refused with UNSAFE_CONTENT before anything is stored; suspicious
+findings are kept on the artifact (`ContentScan` in its metadata) for every reader to see.
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ from registry.artifacts import ArtifactService, Reading, busy, new_id
 from registry.auth import require
 from registry.crashpoints import reach
 from registry.errors import Aborted, Conflict, DomainError, InvalidInput, NotFound, StoreUnavailable, TooLarge, \
-    UnsafeContent, UpstreamError
+    UnsafeContent
 from registry.idempotency import Idempotency, Receipt
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, ContentVerdict, \
     FileEntry, Permission, Upload, User, utcnow
@@ -48,25 +51,26 @@ from registry.paging import as_utc
 from registry.ports import ArtifactStore, BlobStore, UploadStore, blob_key, part_key, staging_key
 from registry.rating import Assessment, Links
 from registry.settings import Settings
-from registry.sourcing import upstream_errors
 from registry.validation import check_name, check_part
-from registry.version import DEFAULT_VERSION, version_from_tags
+from registry.version import declared_version, normalize_version, version_key
 from registry.writes import Write, Writes, WriteFence, held_elsewhere, package_identity
 from registry.zipsafe import ZipEntry, ZipManifest, inspect_zip
 from scoring.parts import PackagePart, in_part
 from scoring.sources.hub import parse_front_matter
 from scoring.sources.types import HubRepo, RepoFile, SourceRef
-from scoring.sources.url import parse_source_url
 
 _UPLOAD_ID = re2.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SHA256 = re2.compile(r"^[0-9a-f]{64}$")
 _FILENAME_UNSAFE = re2.compile(r"[^A-Za-z0-9._-]+")
 _CHUNK = 1 << 20
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files always make the same part (same sha256)
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same files always make the same part (same sha256)
 
 
-class HubFiles(Protocol):
-    def iter_file(self, ref: SourceRef, path: str) -> Iterator[bytes]: ...
+class Mirroring(Protocol):
+    """Copies an ingested artifact's files into a stored package (registry/mirror.py)."""
+
+    def ensure(self, artifact: Artifact) -> Artifact:
+        """`artifact` with its stored package (mirrored now if need be), or MirrorPending while it is made."""
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,12 @@ class StoredZip:
     key: str
 
 
-OnWritten = Callable[[str], None]
+OnWritten = Callable[[str], None]  # told each blob key a write stored (not one that already existed)
 
 
 class PackageService:
     def __init__(self, settings: Settings, uploads: UploadStore, records: ArtifactStore, blobs: BlobStore,
-                 artifacts: ArtifactService, hub: HubFiles | None = None, writes: Writes | None = None,
+                 artifacts: ArtifactService, mirrors: Mirroring, writes: Writes | None = None,
                  idempotency: Idempotency | None = None) -> None:
         """`writes` and `idempotency` default to ones over the stores given (one adapter implementing every port);
         the registry passes the ones its other services share."""
@@ -109,18 +113,28 @@ class PackageService:
         self._records = records
         self._blobs = blobs
         self._artifacts = artifacts
-        self._hub = hub
+        self._mirrors = mirrors
         store: Any = uploads
         self._writes = writes or Writes(settings, WriteFence(store, settings, owns_store=True), store, records, store,
                                         blobs)
         self._idempotency = idempotency or Idempotency(settings, store, records)
 
     # upload ----------------------------------------------------------------------------------------------------
-    def request_upload(self, actor: User, name: str, size: int | None, base_url: str) -> UploadTicket:
-        """Open an upload of at most `size` bytes (or the configured maximum); `base_url` is where this server is
-        reached, used for the embedded store's PUT URL when `settings.public_url` is unset."""
+    def request_upload(self, actor: User, name: str, size: int | None, base_url: str,
+                       version: str | None = None) -> UploadTicket:
+        """Open an upload of at most `size` bytes (or the configured maximum) of a model `name` at `version`;
+        `base_url` is where this server is reached, used for the embedded store's PUT URL when
+        `settings.public_url` is unset.
+
+        The version: the caller's, else the package card's (or config.json's) `version` field, else the next patch
+        after the name's newest version (1.0.0 for a new name), decided at finalize, where the name and version are
+        claimed (a version that exists is Conflict; a caller's is also checked here, before any bytes are sent)."""
         require(actor, Permission.UPLOAD)
         check_name(name, self._settings.max_name_length)
+        wanted = normalize_version(version) if version is not None else None
+        if wanted is not None and any(version_key(a.version) == version_key(wanted)
+                                      for a in self._records.find_by_name(name, [ArtifactType.MODEL])):
+            raise Conflict(f"model {name!r} version {wanted} already exists")
         limit = self._settings.max_upload_bytes
         if size is not None and size < 1:
             raise InvalidInput("the package size must be a positive number of bytes")
@@ -128,7 +142,7 @@ class PackageService:
             raise TooLarge(f"packages are at most {limit} bytes; this one is {size}")
         ttl = self._settings.presign_ttl_seconds
         upload = Upload(id=secrets.token_urlsafe(24), name=name, username=actor.username, max_bytes=size or limit,
-                        expires_at=utcnow() + timedelta(seconds=ttl), artifact_id=new_id())
+                        expires_at=utcnow() + timedelta(seconds=ttl), artifact_id=new_id(), version=wanted)
         self._uploads.put_upload(upload)
         direct = self._blobs.presign_upload(staging_key(upload.id), upload.max_bytes, ttl)
         if direct is None:
@@ -234,23 +248,26 @@ class PackageService:
                 raise assessment.refusal()
             package, manifest = checked.path, checked.manifest
             write.renew()
+            declared = declared_version([], checked.repo.card_data.get("version")
+                                        or (manifest.config or {}).get("version"))
+            version = self._artifacts.claim_version(write, ArtifactType.MODEL, upload.name, upload.version or declared)
             claim = package_identity(expected)
             write.claim(claim, lambda holder: held_elsewhere(f"an identical package (sha256 {expected})", holder))
 
             def stored(key: str) -> None:
                 write.stored_blob(key, claim)
 
-            self._put(blob_key(expected), package, stored)
-            parts = self._store_parts(package, manifest, workdir, stored, expected)
+            put_blob(self._blobs, blob_key(expected), package, stored)
+            parts = store_parts(self._blobs, package, manifest, workdir, stored, expected)
         reach(self._settings, "finalize.after_blobs")
-        artifact = _artifact_from(upload, actor, checked, parts, artifact_id)
-        write.create(artifact, assessment.stored_form())
+        artifact = _artifact_from(upload, actor, checked, parts, artifact_id, version)
+        self._artifacts.stage_new(write, artifact, assessment.stored_form())
         staged = staging_key(upload.id)
         write.after_commit("staging", lambda: self._blobs.delete(staged))
         write.after_commit("audit", lambda: self._artifacts.audit(actor, artifact, AuditAction.CREATE))
         write.after_commit("event", lambda: events.emit(
-            "upload.registered", artifact_id=artifact.id, name=artifact.name, by=actor.username,
-            package_sha256=artifact.package_sha256))
+            "upload.registered", artifact_id=artifact.id, name=artifact.name, version=artifact.version,
+            by=actor.username, package_sha256=artifact.package_sha256))
         return artifact
 
     def _finalized(self, upload: Upload) -> Artifact | None:
@@ -273,13 +290,23 @@ class PackageService:
 
     # download --------------------------------------------------------------------------------------------------
     def stored_zip(self, artifact: Artifact, part: PackagePart = PackagePart.FULL) -> StoredZip:
-        """The stored zip of `artifact`, whole or one part (scoring.parts). A hub artifact is mirrored into the
-        registry on its first download; one whose files are unsafe is refused (UnsafeContent). The caller has
-        checked that its actor may download (registry/download.py does, and runs the monitor, history and audit)."""
+        """The stored zip of `artifact`, whole or one part (scoring.parts). An ingested artifact is mirrored into
+        the registry on its first download (MirrorPending while a large one is made in the background); one whose
+        files are unsafe is refused (UnsafeContent). A mirror whose blobs are gone (another version with the same
+        bytes was deleted at that moment) is made again. The caller has checked that its actor may download
+        (registry/download.py does, and runs the monitor, history and audit)."""
         part = check_part(part)
         if artifact.package_sha256 is None:
-            _refuse_if_unsafe(artifact.name, ContentScan.of(artifact))  # known bad: don't fetch it again
-            artifact = self._mirror(artifact)
+            artifact = self._mirrors.ensure(artifact)
+        found = self._find_zip(artifact, part)
+        if found is None and artifact.source_url is not None:
+            artifact = self._mirrors.ensure(artifact.model_copy(update={"package_sha256": None, "parts": {}}))
+            found = self._find_zip(artifact, part)
+        if found is None:
+            raise NotFound(f"the stored {part.value} zip of {artifact.name!r} is missing")
+        return found
+
+    def _find_zip(self, artifact: Artifact, part: PackagePart) -> StoredZip | None:
         package = cast(str, artifact.package_sha256)
         whole = part is PackagePart.FULL
         sha = package if whole else artifact.parts.get(part.value)
@@ -288,7 +315,7 @@ class PackageService:
         key = blob_key(sha) if whole else part_key(package, part.value)
         size = self._blobs.size(key)
         if size is None:
-            raise NotFound(f"the stored {part.value} zip of {artifact.name!r} is missing")
+            return None
         return StoredZip(artifact=artifact, part=part, filename=_download_filename(artifact.name, part), sha256=sha,
                          size=size, key=key)
 
@@ -299,74 +326,6 @@ class PackageService:
     def local_path(self, key: str) -> str | None:
         """The local file holding a stored zip (embedded store), for a server that sends files itself."""
         return self._blobs.local_path(key)
-
-    # mirroring -------------------------------------------------------------------------------------------------
-    def _mirror(self, artifact: Artifact) -> Artifact:
-        """The first download of a hub artifact copies its files, at the commit ingest recorded, into a stored
-        package: streamed to disk, each file's sha256 checked against the hub's LFS hash, then stored like an
-        upload. Ingest itself never downloads weights."""
-        ref = self._hub_ref(artifact)
-        if artifact.size_bytes > self._settings.max_upload_bytes:
-            raise TooLarge(f"{artifact.name!r} is {artifact.size_bytes} bytes; packages are capped at "
-                           f"{self._settings.max_upload_bytes}")
-        scratch = self._settings.scratch_dir
-        scratch.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="mirror-", dir=scratch) as workdir:
-            package = os.path.join(workdir, "package.zip")
-            with upstream_errors():
-                self._write_mirror(ref, artifact.files, package)
-            sha = _file_sha256(package)
-            settings = self._settings
-            manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
-                                   max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
-            if manifest.content_scan.verdict is ContentVerdict.UNSAFE:
-                # readers see why; later downloads refuse without fetching
-                self._records.replace_artifact(_with_scan(self._current(artifact), manifest.content_scan))
-                _refuse_if_unsafe(artifact.name, manifest.content_scan)
-            self._put(blob_key(sha), package)  # an identical concurrent mirror is fine: same bytes
-            parts = self._store_parts(package, manifest, workdir, None, sha)
-        # Onto the record as it is now, not as it was when the (long) mirror began: a change made meanwhile, such as
-        # marking the model sensitive, must not be undone by the mirror.
-        mirrored = _with_scan(self._current(artifact), manifest.content_scan).model_copy(
-            update={"package_sha256": sha, "parts": parts})
-        self._records.replace_artifact(mirrored)
-        return mirrored
-
-    def _current(self, artifact: Artifact) -> Artifact:
-        current = self._records.get_artifact(artifact.id)
-        if current is None:
-            raise NotFound(f"{artifact.name!r} was deleted while its files were being mirrored")
-        return current
-
-    def _hub_ref(self, artifact: Artifact) -> SourceRef:
-        source = artifact.source_url
-        with upstream_errors():
-            ref = parse_source_url(source) if source else None
-        if self._hub is None or ref is None or ref.kind == "github":
-            where = f" from {source}" if source else ""
-            raise NotFound(f"the package of {artifact.name!r} is not stored in the registry: it was ingested{where}"
-                           " and only its metadata is kept")
-        commit = artifact.metadata.get("sha")
-        return ref.model_copy(update={"revision": commit}) if isinstance(commit, str) and commit else ref
-
-    def _write_mirror(self, ref: SourceRef, files: list[FileEntry], target: str) -> None:
-        assert self._hub is not None
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            for entry in sorted(files, key=lambda f: f.path):
-                info = zipfile.ZipInfo(entry.path, date_time=_ZIP_EPOCH)
-                info.external_attr = 0o644 << 16
-                info.file_size = entry.size
-                digest, size = hashlib.sha256(), 0
-                with archive.open(info, "w", force_zip64=entry.size > 2**31) as writer:
-                    for chunk in self._hub.iter_file(ref, entry.path):
-                        size += len(chunk)
-                        if size > entry.size:
-                            raise UpstreamError(f"{entry.path} is larger on the hub than ingest recorded")
-                        digest.update(chunk)
-                        writer.write(chunk)
-                if size != entry.size or (entry.sha256 and digest.hexdigest() != entry.sha256):
-                    raise UpstreamError(f"{entry.path} on the hub does not match what ingest recorded "
-                                        "(size or sha256); re-ingest the artifact")
 
     # internals -------------------------------------------------------------------------------------------------
     def _live_upload(self, upload_id: str) -> Upload:
@@ -406,35 +365,14 @@ class PackageService:
         if staged_size > upload.max_bytes:  # a direct upload the store's own policy failed to cap
             raise TooLarge(f"the package is {staged_size} bytes; this upload accepts at most {upload.max_bytes}")
         self._blobs.download_to(staged, package)
-        actual = _file_sha256(package)
+        actual = file_sha256(package)
         if actual != expected:
             raise InvalidInput(f"sha256 mismatch: the uploaded package hashes to {actual}, not {expected}")
-        settings = self._settings
-        manifest = inspect_zip(package, max_entries=settings.zip_max_entries,
-                               max_total_bytes=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio)
-        _refuse_if_unsafe(upload.name, manifest.content_scan)
+        manifest = inspect_package(self._settings, package)
+        refuse_if_unsafe(upload.name, manifest.content_scan)
         card_data, card_error = parse_front_matter(manifest.readme) if manifest.readme else ({}, None)
         repo = _package_repo(upload.name, manifest, _json_safe(card_data), card_error)
         return _CheckedPackage(package, actual, manifest, repo, self._artifacts.assess(repo, Links()))
-
-    def _store_parts(self, package: str, manifest: ZipManifest, workdir: str, on_written: OnWritten | None,
-                     package_sha: str) -> dict[str, str]:
-        parts: dict[str, str] = {}
-        for part in (PackagePart.WEIGHTS, PackagePart.CARD):
-            members = [e for e in manifest.entries if in_part(part, e.path, e.size)]
-            if not members:
-                continue
-            target = os.path.join(workdir, f"{part.value}.zip")
-            _write_part(package, members, target, compress=part is not PackagePart.WEIGHTS)
-            parts[part.value] = _file_sha256(target)
-            self._put(part_key(package_sha, part.value), target, on_written)
-        return parts
-
-    def _put(self, key: str, path: str, on_written: OnWritten | None = None) -> None:
-        """Conditional write; `on_written(key)` only when this call stored it (an existing blob has the same bytes:
-        content-addressed; it is not this write's to clean up)."""
-        if self._blobs.put_file(key, path) and on_written is not None:
-            on_written(key)
 
 
 def download_url(base_url: str, artifact_id: str, part: PackagePart = PackagePart.FULL) -> str:
@@ -444,6 +382,66 @@ def download_url(base_url: str, artifact_id: str, part: PackagePart = PackagePar
     return f"{base_url.rstrip('/')}/download/{artifact_id}{suffix}"
 
 
+# stored packages: shared with registry/mirror.py ------------------------------------------------------------------
+def inspect_package(settings: Settings, path: str, model: bool = True) -> ZipManifest:
+    """The zip at `path` read with the configured caps (registry.zipsafe), its pickles scanned."""
+    return inspect_zip(path, max_entries=settings.zip_max_entries, max_total_bytes=settings.zip_max_total_bytes,
+                       max_ratio=settings.zip_max_ratio, model=model)
+
+
+def put_blob(blobs: BlobStore, key: str, path: str, on_written: OnWritten | None = None) -> bool:
+    """Conditional write; `on_written(key)` only when this call stored it. False when the key already existed (an
+    existing blob has the same bytes: content-addressed; it is not this write's to clean up)."""
+    if blobs.put_file(key, path):
+        if on_written is not None:
+            on_written(key)
+        return True
+    return False
+
+
+def store_parts(blobs: BlobStore, package: str, manifest: ZipManifest, workdir: str, on_written: OnWritten | None,
+                package_sha: str) -> dict[str, str]:
+    """Write the package's download parts (weights, card) next to it; part name -> sha256 of its zip."""
+    parts: dict[str, str] = {}
+    for part in (PackagePart.WEIGHTS, PackagePart.CARD):
+        members = [e for e in manifest.entries if in_part(part, e.path, e.size)]
+        if not members:
+            continue
+        target = os.path.join(workdir, f"{part.value}.zip")
+        _write_part(package, members, target, compress=part is not PackagePart.WEIGHTS)
+        parts[part.value] = file_sha256(target)
+        put_blob(blobs, part_key(package_sha, part.value), target, on_written)
+    return parts
+
+
+def with_scan(artifact: Artifact, scan: ContentScan) -> Artifact:
+    return artifact.model_copy(update={"metadata": {**artifact.metadata,
+                                                    ContentScan.METADATA_KEY: scan.model_dump(mode="json")}})
+
+
+def refuse_if_unsafe(name: str, scan: ContentScan | None) -> None:
+    """Raise UnsafeContent naming each refused file and the globals it imports, when the scan's verdict is unsafe."""
+    if scan is None or scan.verdict is not ContentVerdict.UNSAFE:
+        return
+    reasons: list[str] = []
+    for file in sorted({finding.file for finding in scan.refused}):
+        found = [finding for finding in scan.refused if finding.file == file]
+        imports = sorted(f.global_name for f in found if f.global_name)
+        reasons += [f"{file} imports {', '.join(imports)}"] if imports else []
+        reasons += [f"{file} cannot be scanned ({f.detail})" for f in found if f.global_name is None]
+    raise UnsafeContent(f"{name!r} is refused as unsafe: its pickles would run code when loaded, or cannot be "
+                        f"checked: {'; '.join(reasons)}",
+                        findings=[finding.model_dump(mode="json") for finding in scan.refused])
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 # helpers ----------------------------------------------------------------------------------------------------------
 def _write_part(package: str, members: list[ZipEntry], target: str, compress: bool) -> None:
     """Copy the chosen entries into a new zip, streaming entry by entry (weights are stored: they don't shrink).
@@ -451,7 +449,7 @@ def _write_part(package: str, members: list[ZipEntry], target: str, compress: bo
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     with zipfile.ZipFile(package) as source, zipfile.ZipFile(target, "w") as out:
         for entry in sorted(members, key=lambda e: e.path):
-            info = zipfile.ZipInfo(entry.path, date_time=_ZIP_EPOCH)
+            info = zipfile.ZipInfo(entry.path, date_time=ZIP_EPOCH)
             info.compress_type = method
             info.external_attr = 0o644 << 16
             info.file_size = entry.size  # lets zipfile choose zip64 up front for entries over 2 GiB
@@ -465,14 +463,6 @@ def _sha256_of(value: str) -> str:
     if not _SHA256.match(expected):
         raise InvalidInput("sha256 must be 64 hexadecimal characters")
     return expected
-
-
-def _file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _final(refused: DomainError) -> bool:
@@ -506,41 +496,20 @@ def _package_repo(name: str, manifest: ZipManifest, card_data: dict[str, Any], c
 
 
 def _artifact_from(upload: Upload, actor: User, checked: _CheckedPackage, parts: dict[str, str],
-                   artifact_id: str) -> Artifact:
+                   artifact_id: str, version: str) -> Artifact:
     repo, manifest = checked.repo, checked.manifest
-    declared = repo.card_data.get("version") or (manifest.config or {}).get("version")
     metadata: dict[str, Any] = {
         "source": "upload", "root": manifest.root, "config": manifest.config, "config_error": manifest.config_error,
         "adapter_config": manifest.adapter_config, "card_data": repo.card_data, "card_error": repo.card_error,
         ContentScan.METADATA_KEY: manifest.content_scan.model_dump(mode="json"),
     }
     return Artifact(id=artifact_id, type=ArtifactType.MODEL, name=upload.name, source_url=None,
-                    version=version_from_tags([str(declared)]) if declared else DEFAULT_VERSION,
+                    version=version,
                     readme=manifest.readme or "",
                     files=[FileEntry(path=e.path, size=e.size, sha256=e.sha256) for e in manifest.entries],
                     package_sha256=checked.sha256, parts=parts, metadata=metadata,
                     parent_urls=list(dict.fromkeys(edge.target for edge in checked.reading.parents)),
                     created_by=actor.username)
-
-
-def _with_scan(artifact: Artifact, scan: ContentScan) -> Artifact:
-    return artifact.model_copy(update={"metadata": {**artifact.metadata,
-                                                    ContentScan.METADATA_KEY: scan.model_dump(mode="json")}})
-
-
-def _refuse_if_unsafe(name: str, scan: ContentScan | None) -> None:
-    """Raise UnsafeContent naming each refused file and the globals it imports, when the scan's verdict is unsafe."""
-    if scan is None or scan.verdict is not ContentVerdict.UNSAFE:
-        return
-    reasons: list[str] = []
-    for file in sorted({finding.file for finding in scan.refused}):
-        found = [finding for finding in scan.refused if finding.file == file]
-        imports = sorted(f.global_name for f in found if f.global_name)
-        reasons += [f"{file} imports {', '.join(imports)}"] if imports else []
-        reasons += [f"{file} cannot be scanned ({f.detail})" for f in found if f.global_name is None]
-    raise UnsafeContent(f"{name!r} is refused as unsafe: its pickles would run code when loaded, or cannot be "
-                        f"checked: {'; '.join(reasons)}",
-                        findings=[finding.model_dump(mode="json") for finding in scan.refused])
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from registry.errors import InvalidInput
 from registry.model import Artifact
+from registry.version import version_key
 
 T = TypeVar("T")
 MAX_TOKEN_CHARS = 4096
@@ -39,6 +40,23 @@ def timestamp_key(value: datetime) -> str:
 
 def sort_key(artifact: Artifact) -> str:
     return f"{timestamp_key(artifact.created_at)}#{artifact.id}"
+
+
+def version_sort_key(artifact: Artifact) -> str:
+    """The key of version order: the version's precedence (registry.version.version_key, which holds no '#'),
+    then the sort key. Unique, and stable (versions never change)."""
+    return f"{version_key(artifact.version)}#{sort_key(artifact)}"
+
+
+def newest_versions(artifacts: Iterable[Artifact]) -> list[Artifact]:
+    """The newest version of each type and name among `artifacts`, in the order each name first appears."""
+    newest: dict[tuple[str, str], Artifact] = {}
+    for artifact in artifacts:
+        line = (artifact.type.value, artifact.name)
+        held = newest.get(line)
+        if held is None or version_sort_key(artifact) > version_sort_key(held):
+            newest[line] = artifact
+    return list(newest.values())
 
 
 def encode_token(data: dict[str, Any]) -> str:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, NamedTuple, Protocol
 
-from registry.model import Artifact, ArtifactType, AuditEntry, DownloadRecord, Monitor, Operation, Token, Upload, User
+from registry.model import Artifact, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor, Operation, Token, \
+    Upload, User
 from registry.paging import Page
 
 # One commit writes at most this many records (DynamoDB's TransactWriteItems holds 100 items, and each record
@@ -99,7 +100,15 @@ class ArtifactStore(Protocol):
       `find_by_source`, `find_children`, `list_artifacts` and `iter_search_text` are index-backed: SQLite is
       read-your-write, DynamoDB eventually consistent.
     - Order: listings are in sort-key order (creation time, then id; see registry.paging), except
-      `iter_search_text`, whose order is unspecified (it yields each record's sort key).
+      `iter_search_text`, whose order is unspecified (it yields each record's sort key), and `list_by_version`, in
+      version order (registry.paging.version_sort_key).
+    - Versions: a record is one version of its type and name. Of the READY records of one type and name, the one
+      with the highest version (registry.version.version_key; ties: the later sort key) is *latest*, and
+      `latest_only` listings give only latest records. The mark follows every write that changes which record that
+      is (a ready create, `mark_ready`, `replace_artifact`, `delete_artifact`): on SQLite in the write's own
+      transaction; on DynamoDB right after the write, in a transaction conditioned on a per-name revision counter
+      (linearizable among concurrent writers of one name). A crash between a DynamoDB write and its mark leaves
+      the previous latest marked until the next write of that type and name.
     """
 
     def create_artifact(self, artifact: Artifact) -> None:
@@ -130,18 +139,28 @@ class ArtifactStore(Protocol):
     def find_children(self, parent_urls: Iterable[str]) -> dict[str, list[Artifact]]:
         """Records whose `parent_urls` contain each URL, batched (lineage's descendants)."""
 
-    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int) -> Page:
+    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int,
+                       latest_only: bool = False) -> Page:
         """At most `limit` records after `cursor` (a registry.paging cursor), keyset-paged: a page costs the same
-        whatever the registry's size. A malformed cursor raises InvalidInput."""
+        whatever the registry's size. `latest_only`: only each name's latest version. A malformed cursor raises
+        InvalidInput."""
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
-        """The search text of every ready record of `types`. SQLite answers from an in-process cache brought up to
-        date from the database's change log before every call (store/search_text.py): read-your-write, also for
-        other processes' writes. DynamoDB streams the records page by page, never loading all at once."""
+    def list_by_version(self, low: str, high: str, types: Iterable[ArtifactType] | None, cursor: str | None,
+                        limit: int) -> Page:
+        """At most `limit` records whose version key lies in [`low`, `high`) (a registry.version.VersionQuery's
+        range), in version order (registry.paging.version_sort_key), after `cursor`: one index seek, keyset-paged
+        like `list_artifacts` (the cursor resumes after a version sort key)."""
+
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None,
+                         latest_only: bool = False) -> Iterator[SearchText]:
+        """The search text of every ready record of `types` (`latest_only`: of each name's latest version). SQLite
+        answers from an in-process cache brought up to date from the database's change log before every call
+        (store/search_text.py): read-your-write, also for other processes' writes. DynamoDB streams the records
+        page by page, never loading all at once."""
 
     def delete_artifact(self, artifact_id: str) -> None:
-        """Remove the record, its rating, its monitor, its search counter and its parent links. A missing id is not
-        an error (idempotent)."""
+        """Remove the record, its rating, its monitor, its mirror job, its search counter and its parent links. A
+        missing id is not an error (idempotent)."""
 
     def commit(self, ready: Sequence[Artifact] = (), replaced: Sequence[Artifact] = (), deleted: Sequence[str] = (),
                ratings: Mapping[str, dict[str, Any]] | None = None, guard: Guard = Guard()) -> None:
@@ -343,13 +362,37 @@ class SearchStats(Protocol):
     def search_appearances(self, artifact_ids: Iterable[str]) -> dict[str, int]: ...
 
 
+class MirrorStore(Protocol):
+    """Background mirrors of ingested artifacts (registry/mirror.py): at most one job per artifact, shared by every
+    process (on AWS, every Lambda instance).
+
+    - `start_mirror` is atomic and linearizable (SQLite: one write transaction; DynamoDB: a conditional put): it
+      stores `job` when the artifact has none, or the one it has is past its `lease_until` (at `job.started_at`);
+      else it returns False. Of concurrent starts, exactly one wins.
+    - `renew_mirror` and `end_mirror` act only while `owner` holds the job (conditional on the owner), so a worker
+      whose lease ran out and was taken over never overwrites its successor's job.
+    - Read-your-write. A job goes with its artifact (`ArtifactStore.delete_artifact`) and with `reset`.
+    """
+
+    def start_mirror(self, job: MirrorJob) -> bool: ...
+
+    def get_mirror(self, artifact_id: str) -> MirrorJob | None: ...
+
+    def renew_mirror(self, artifact_id: str, owner: str, lease_until: datetime) -> bool:
+        """Extend the lease; False when `owner` no longer holds the job."""
+
+    def end_mirror(self, artifact_id: str, owner: str, failure: MirrorJob | None = None) -> None:
+        """The job is over: removed when it succeeded, replaced by `failure` (state FAILED) when it failed; nothing
+        happens unless `owner` holds it."""
+
+
 class MetadataStore(ArtifactStore, RatingStore, ClaimStore, UserStore, UploadStore, AuditStore, MonitorStore,
-                    DownloadLog, SettingStore, SearchStats, EpochStore, OperationStore, Protocol):
+                    DownloadLog, SettingStore, SearchStats, EpochStore, OperationStore, MirrorStore, Protocol):
     """Everything an adapter implements, plus the whole-store operations."""
 
     def reset(self) -> None:
         """Delete everything but the epoch: artifacts, ratings, claims, users, tokens, uploads, audit, monitors,
-        downloads, settings, search counters, operations."""
+        downloads, settings, search counters, operations, mirror jobs."""
 
     def checkpoint(self) -> None:
         """Housekeeping the sweeper runs: SQLite folds its write-ahead log into the database and truncates it (so

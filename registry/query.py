@@ -1,7 +1,8 @@
 """Queries over the artifact service that the REST door needs and ArtifactService does not offer by itself.
 
 - `find`: the union of several name queries ("*" meaning every artifact), each optionally limited to some
-  types, paged by an *offset token*.  The union is read as one sequence: first the "*" enumeration (keyset-paged
+  types, paged by an *offset token*. The REST API knows no versions: each query answers with each name's newest
+  version (of each type).  The union is read as one sequence: first the "*" enumeration (keyset-paged
   by the store through ArtifactService.enumerate, so a page costs the same whatever the registry's size), then
   the artifacts named by the other queries that the "*" part has not already delivered, deduplicated.
   The token is opaque (base64url JSON of the phase and the Relay cursor or index to resume at); a plain decimal

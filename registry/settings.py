@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     # HMAC key of the embedded store's signed download links (registry/signing.py). Required in production with
     # the embedded store; elsewhere a random key is kept in a 0600 file in the data directory.
     download_signing_key: SecretStr | None = None
+    # Mirrors of ingested artifacts' files, made on their first download (registry/mirror.py): up to this many
+    # bytes a mirror runs within the request; a bigger one runs in the background while the link answers 202 with
+    # Retry-After. None: 128 MiB on the embedded store, 32 MiB on AWS (API Gateway gives a request 30 s).
+    mirror_inline_max_bytes: int | None = None
+    mirror_workers: int = Field(default=2, ge=1)  # background mirrors running at once in a process
+    mirror_lease_seconds: float = 60.0  # a background mirror that shows no progress for this long is taken over
+    mirror_retry_after_seconds: int = 5  # the Retry-After of a pending mirror, and how long a failure is shown
     zip_max_entries: int = 10_000
     zip_max_total_bytes: int = 20 * 1024**3
     zip_max_ratio: float = 200.0
@@ -147,6 +154,13 @@ class Settings(BaseSettings):
         if self.token_reservation_block is not None:
             return self.token_reservation_block
         return 64 if self.backend == "local" else 1
+
+    @property
+    def mirror_inline_bytes(self) -> int:
+        """The inline mirror cap in force (see `mirror_inline_max_bytes`)."""
+        if self.mirror_inline_max_bytes is not None:
+            return self.mirror_inline_max_bytes
+        return (128 if self.backend == "local" else 32) * 1024**2
 
     def base_url(self, request_base_url: str) -> str:
         """Where clients reach this server: the configured public URL, else the URL the request came to."""

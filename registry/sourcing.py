@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from registry.errors import InvalidInput, NotFound, UpstreamError
 from registry.model import ArtifactType, FileEntry
-from registry.version import version_from_tags
+from registry.version import declared_version
 from scoring.errors import InvalidSourceURL, SourceNotFound, SourceUnavailable
 from scoring.gather import GitHubReader, HubReader
 from scoring.sources.types import GitHubRepo, HubRepo, SourceRef
@@ -29,6 +29,8 @@ class HubClient(HubReader, Protocol):
 
 class GitHubClient(GitHubReader, Protocol):
     def ping(self) -> None: ...
+
+    def iter_archive(self, ref: SourceRef, revision: str) -> Iterator[bytes]: ...
 
 
 @contextmanager
@@ -65,8 +67,15 @@ class SourceSnapshot:
         return self.repo.card_text if isinstance(self.repo, HubRepo) else self.repo.readme
 
     @property
-    def version(self) -> str:
-        return version_from_tags(self.repo.git_tags)
+    def declared_version(self) -> str | None:
+        """The version the source declares at the revision read (its tags there, else a hub card's `version`)."""
+        card = self.repo.card_data.get("version") if isinstance(self.repo, HubRepo) else None
+        return declared_version(self.repo.git_tags, card)
+
+    @property
+    def revision(self) -> str | None:
+        """The commit read: what later downloads and ratings of this artifact read again."""
+        return self.repo.sha
 
     @property
     def files(self) -> list[FileEntry]:
@@ -77,7 +86,7 @@ class SourceSnapshot:
     def metadata(self) -> dict[str, Any]:
         repo = self.repo
         if isinstance(repo, HubRepo):
-            return {"source": "huggingface", "repo_id": self.ref.repo_id, "sha": repo.sha, "card_data": repo.card_data,
+            return {"source": "huggingface", "repo_id": self.ref.repo_id, "card_data": repo.card_data,
                     "config": repo.config, "adapter_config": repo.adapter_config, "tags": repo.tags,
                     "downloads": repo.downloads, "likes": repo.likes, "library_name": repo.library_name,
                     "pipeline_tag": repo.pipeline_tag}

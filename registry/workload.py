@@ -190,9 +190,9 @@ class WorkloadService:
             snapshot = self.sources.read(ref)
             artifact = self.artifacts.store_new(actor, Artifact(
                 id=new_id(), type=ArtifactType.MODEL, name=ref.name, source_url=ref.canonical_url,
-                version=snapshot.version, readme=snapshot.readme, files=snapshot.files,
+                revision=snapshot.revision, readme=snapshot.readme, files=snapshot.files,
                 metadata={**snapshot.metadata, "registered_by": "performance workload (not rated)"},
-                created_by=actor.username))
+                created_by=actor.username), version=snapshot.declared_version)
         stored = self.packages.stored_zip(artifact)  # mirrors the hub files the first time
         self._update(done=1)
         return artifact.id, stored.size

@@ -80,8 +80,10 @@ class _Limits:
     max_ratio: float
 
 
-def inspect_zip(path: str, *, max_entries: int, max_total_bytes: int, max_ratio: float) -> ZipManifest:
-    """Validate the zip at `path` and describe it; raise InvalidInput with the reason on anything unsafe."""
+def inspect_zip(path: str, *, max_entries: int, max_total_bytes: int, max_ratio: float,
+                model: bool = True) -> ZipManifest:
+    """Validate the zip at `path` and describe it; raise InvalidInput with the reason on anything unsafe. A
+    `model` package must also be laid out like a model repository (a dataset's or a code repository's need not)."""
     limits = _Limits(max_entries, max_total_bytes, max_ratio)
     archive_size = os.path.getsize(path)
     infos = _read_directory(path)
@@ -94,7 +96,7 @@ def inspect_zip(path: str, *, max_entries: int, max_total_bytes: int, max_ratio:
         entries = [reader.read(raw, info, offsets[info.filename])
                    for info in sorted(files, key=lambda i: i.header_offset)]
     documents = reader.documents
-    if "README.md" not in documents and "config.json" not in documents:
+    if model and "README.md" not in documents and "config.json" not in documents:
         raise InvalidInput("the package does not look like a Hugging Face model repository: it needs a config.json"
                            " or README.md at its root (or inside one top-level folder)")
     config, config_error = _json_object(documents.get("config.json"))

@@ -65,16 +65,23 @@ def searched(scope: RequestScope, search: Callable[..., S]) -> Callable[..., S]:
 
 
 async def by_name(scope: RequestScope, name: str, types: Types = None) -> list[Artifact]:
+    """The newest version of each type called `name` (the REST door's answer: it knows no versions)."""
     return await as_caller(scope, searched(scope, scope.registry.artifacts.by_name), name, types)
 
 
-async def by_name_page(scope: RequestScope, name: str, types: Types, first: int,
-                       after: str | None) -> Connection[Artifact]:
-    return await as_caller(scope, searched(scope, scope.registry.artifacts.by_name_page), name, types, first, after)
+async def by_name_page(scope: RequestScope, name: str, types: Types, first: int, after: str | None,
+                       version: str | None = None) -> Connection[Artifact]:
+    return await as_caller(scope, searched(scope, scope.registry.artifacts.by_name_page), name, types, first, after,
+                           version)
 
 
-async def enumerate_page(scope: RequestScope, types: Types, first: int, after: str | None) -> Connection[Artifact]:
-    return await as_caller(scope, scope.registry.artifacts.enumerate, types, first, after)
+async def versions_page(scope: RequestScope, artifact_id: str, first: int, after: str | None) -> Connection[Artifact]:
+    return await as_caller(scope, scope.registry.artifacts.versions, artifact_id, first, after)
+
+
+async def enumerate_page(scope: RequestScope, types: Types, first: int, after: str | None,
+                         all_versions: bool = False) -> Connection[Artifact]:
+    return await as_caller(scope, scope.registry.artifacts.enumerate, types, first, after, all_versions)
 
 
 async def search_regex(scope: RequestScope, pattern: str, types: Types = None) -> list[Artifact]:
@@ -120,15 +127,16 @@ async def ingest(scope: RequestScope, artifact_type: ArtifactType, url: str, nam
 
 
 async def update(scope: RequestScope, artifact_id: str, url: str, name: str | None, links: Links | None,
-                 artifact_type: ArtifactType | None = None, idempotency_key: str | None = None) -> Artifact:
-    """Re-ingest from a new source (on the upstream bulkhead); a refusal by the rating gate is audited on the
-    artifact's trail."""
+                 artifact_type: ArtifactType | None = None, version: str | None = None,
+                 idempotency_key: str | None = None) -> Artifact:
+    """A new version of the artifact's name, read from its source (or a new one), on the upstream bulkhead; a
+    refusal by the rating gate is audited on the artifact's trail."""
     registry = scope.registry
 
     def run(actor: User) -> Artifact:
         current = checked_type(scope, actor, artifact_id, artifact_type)
         with registry.audit.refusals_audited(actor, current.type, current.name, current):
-            return registry.artifacts.update(actor, artifact_id, url, name, links, idempotency_key)
+            return registry.artifacts.update(actor, artifact_id, url, name, links, version, idempotency_key)
 
     return await as_caller_upstream(scope, run)
 

@@ -10,8 +10,8 @@ from resolvers.scope import RequestScope, as_caller, as_caller_upstream, call
 from scoring.parts import PackagePart
 
 
-async def request_upload(scope: RequestScope, name: str, size: int | None) -> UploadTicket:
-    return await as_caller(scope, scope.registry.packages.request_upload, name, size, scope.base_url)
+async def request_upload(scope: RequestScope, name: str, size: int | None, version: str | None = None) -> UploadTicket:
+    return await as_caller(scope, scope.registry.packages.request_upload, name, size, scope.base_url, version)
 
 
 async def receive_upload(scope: RequestScope, upload_id: str, chunks: Iterator[bytes],

@@ -7,7 +7,8 @@ status rest.errors gives them for the operation.
 
 Decisions the spec leaves open:
 - `download_url` is always this server's GET /download/{id} (app/transfer.py), for uploaded packages and
-  for artifacts ingested by URL alike: what it serves is the download service's business, not the door's. On the
+  for artifacts ingested by URL alike (mirrored at their pinned commit on the first download; 202 with
+  Retry-After while a large mirror runs): what it serves is the download service's business, not the door's. On the
   embedded store it is signed for the caller (short-lived, usable without a header; the download is recorded when
   it is fetched); on AWS it is the plain URL, used with the token header (it redirects to S3).
 - The audit list shows the spec's five actions only; the registry's others (DELETE, DOWNLOAD_REFUSED,
@@ -15,9 +16,12 @@ Decisions the spec leaves open:
   stays readable by admins.
 - POST /artifacts pages with an opaque offset token (see registry.query); the `offset` response header is the
   next page's token and is absent on the last page.  A plain number is accepted as "skip that many".
+- Versions (the spec has none): an id names one version. `GET /artifacts/{type}/{id}` answers that version;
+  `/artifact/byName/{name}`, `/artifact/byRegEx` and `POST /artifacts` answer with each name's newest version.
 - PUT /artifacts/{type}/{id}: `metadata.id`, `metadata.type` and `metadata.name` must match the artifact (else
-  400 and nothing changes: the spec says name and id must match, so an update never renames).  An update
-  refused by the rating gate answers 424 and keeps the previous version, like a refused create.
+  400 and nothing changes: the spec says name and id must match, so an update never renames).  It adds a new
+  version of the name (registry/artifacts.py `update`) and answers with that version's envelope: its own id.  An
+  update refused by the rating gate answers 424 and keeps the previous version, like a refused create.
 - Lineage and license checks are model operations: another type's id answers 400, like the rating.
 - An artifact read under another type's path (/artifacts/dataset/{id of a model}) is 404.
 - The writes (create, update, delete) accept an `Idempotency-Key` header (the IETF draft's): a retry with the same

@@ -93,6 +93,9 @@ class UpdateArtifactInput:
     name: str | None = None
     code_url: str | None = strawberry.field(default=None, description="Omit both links to keep the current ones.")
     dataset_urls: list[str] | None = None
+    version: str | None = strawberry.field(
+        default=None, description="The new version's number; default: the one the source declares (its newest tag at "
+                                  "the revision read, else its card's `version`), else the next patch.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY)
 
 
@@ -122,7 +125,9 @@ class ArtifactMutation:
             return {"token": await users.authenticate(info.context.scope, input.username, input.password)}
         return await payload(info, AuthenticatePayload, work)
 
-    @strawberry.mutation(description="Ingest a Hugging Face model/dataset or a GitHub repository by URL.")
+    @strawberry.mutation(description="Ingest a Hugging Face model/dataset or a GitHub repository by URL, as the "
+                                     "version its source declares (its newest tag at the revision read, else its "
+                                     "card's `version`, else 1.0.0), pinned at that revision.")
     async def ingest_artifact(self, info: Info, input: IngestArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
             links = Links(input.code_url, tuple(input.dataset_urls or ()))
@@ -132,18 +137,22 @@ class ArtifactMutation:
             return {"artifact": ArtifactNode.from_domain(a), "rating": Rating.from_domain(rating) if rating else None}
         return await payload(info, ArtifactPayload, work)
 
-    @strawberry.mutation(description="Replace an artifact's source and re-ingest it (ratings gate models).")
+    @strawberry.mutation(description="Read the artifact's source (or a new one) again and register it as a new version "
+                                     "of its name (ratings gate models); earlier versions stay. Nothing new when the "
+                                     "source, its revision and the links are those of a registered version and no "
+                                     "`version` is given: that version is returned.")
     async def update_artifact(self, info: Info, input: UpdateArtifactInput) -> ArtifactPayload:
         async def work() -> dict[str, object]:
             links = None if input.code_url is None and input.dataset_urls is None else Links(
                 input.code_url, tuple(input.dataset_urls or ()))
             a = await artifacts.update(info.context.scope, input.artifact_id, input.url, input.name, links,
-                                       idempotency_key=input.idempotency_key)
+                                       version=input.version, idempotency_key=input.idempotency_key)
             rating = await ratings.recorded(info.context.scope, a.id)
             return {"artifact": ArtifactNode.from_domain(a), "rating": Rating.from_domain(rating) if rating else None}
         return await payload(info, ArtifactPayload, work)
 
-    @strawberry.mutation(description="Delete an artifact, its rating and its stored package.")
+    @strawberry.mutation(description="Delete one version of an artifact, its rating and its stored package (the name's "
+                                     "other versions stay).")
     async def delete_artifact(self, info: Info, input: DeleteArtifactInput) -> DeletePayload:
         async def work() -> dict[str, object]:
             deleted = await artifacts.delete(info.context.scope, input.artifact_id,

@@ -79,6 +79,10 @@ class RequestUploadInput:
     size: float | None = strawberry.field(
         default=None, description="Bytes the zip will have (a Float: packages can exceed 2^31 bytes); default: the "
                                   "maximum.")
+    version: str | None = strawberry.field(
+        default=None, description="The model's version (semver); default: its card's or config.json's `version`, "
+                                  "else the next patch after the name's newest version, else 1.0.0. A version the "
+                                  "name already has is refused (CONFLICT).")
 
 
 @strawberry.input
@@ -101,7 +105,7 @@ class PackageMutation:
     async def request_upload(self, info: Info, input: RequestUploadInput) -> UploadTicketPayload:
         async def work() -> dict[str, object]:
             size = None if input.size is None else int(input.size)
-            t = await packages.request_upload(info.context.scope, input.name, size)
+            t = await packages.request_upload(info.context.scope, input.name, size, input.version)
             return {"ticket": UploadTicket(upload_id=t.upload_id, url=t.url, method=t.method,
                                            fields=cast(JSON, t.fields), headers=cast(JSON, t.headers),
                                            expires_at=t.expires_at, max_bytes=t.max_bytes)}
@@ -115,8 +119,10 @@ class PackageMutation:
             return {"artifact": ArtifactNode.from_domain(artifact)}
         return await payload(info, FinalizeUploadPayload, work)
 
-    @strawberry.mutation(description="A download link for a stored package, whole or one part. A sensitive model's "
-                                     "monitor runs when the download is delivered (on AWS: now).")
+    @strawberry.mutation(description="A download link for an artifact's package, whole or one part (an ingested "
+                                     "artifact's files are mirrored first: MIRROR_PENDING while a large one is copied "
+                                     "in the background). A sensitive model's monitor runs when the download is "
+                                     "delivered (on AWS: now).")
     async def request_download(self, info: Info, input: RequestDownloadInput) -> DownloadPayload:
         async def work() -> dict[str, object]:
             link = await packages.request_download(info.context.scope, input.artifact_id, input.part)

@@ -33,29 +33,34 @@ class ArtifactQuery:
         except NotFound:
             return None
 
-    @strawberry.field(description="Every artifact, optionally of some types, oldest first.")
+    @strawberry.field(description="Every artifact, optionally of some types, oldest first: the newest version of "
+                                  "each name, or every version with `allVersions`.")
     async def artifacts(self, info: Info, types: list[ArtifactType] | None = None,  # type: ignore[valid-type]
-                        first: int = PAGE, after: str | None = None) -> ArtifactConnection:
-        page = await artifacts.enumerate_page(info.context.scope, types, first, after)
+                        first: int = PAGE, after: str | None = None,
+                        all_versions: bool = False) -> ArtifactConnection:
+        page = await artifacts.enumerate_page(info.context.scope, types, first, after, all_versions)
         return ArtifactConnection.from_domain(page, after)
 
-    @strawberry.field(description="The artifacts with exactly this name, oldest first.")
+    @strawberry.field(description="The artifacts with exactly this name: the newest version of each type, oldest "
+                                  "first; with `version` (\"1.2.3\", \"1.2.3-2.1.0\", \"~1.2.0\", \"^1.2.0\"), every "
+                                  "version that matches, in version order.")
     async def artifacts_by_name(self, info: Info, name: str,
                                 types: list[ArtifactType] | None = None,  # type: ignore[valid-type]
-                                first: int = PAGE, after: str | None = None) -> ArtifactConnection:
-        page = await artifacts.by_name_page(info.context.scope, name, types, first, after)
+                                first: int = PAGE, after: str | None = None,
+                                version: str | None = None) -> ArtifactConnection:
+        page = await artifacts.by_name_page(info.context.scope, name, types, first, after, version)
         return ArtifactConnection.from_domain(page, after)
 
-    @strawberry.field(description="The artifacts whose name or README matches an RE2 regular expression, oldest "
-                                  "first (case-sensitive; prefix (?i) to ignore case).")
+    @strawberry.field(description="The newest versions whose name or README matches an RE2 regular expression, "
+                                  "oldest first (case-sensitive; prefix (?i) to ignore case).")
     async def search_artifacts(self, info: Info, regex: str,
                                types: list[ArtifactType] | None = None,  # type: ignore[valid-type]
                                first: int = PAGE, after: str | None = None) -> ArtifactConnection:
         page = await artifacts.search_regex_page(info.context.scope, regex, types, first, after)
         return ArtifactConnection.from_domain(page, after)
 
-    @strawberry.field(description='The artifacts whose version matches "1.2.3", "1.2.3-2.1.0", "~1.2.0" or "^1.2.0"'
-                                  ' (optionally only those named `name`), oldest first.')
+    @strawberry.field(description='Every version that matches "1.2.3", "1.2.3-2.1.0" (inclusive), "~1.2.0" or '
+                                  '"^1.2.0" (npm semantics), optionally only of the name `name`, in version order.')
     async def artifacts_by_version(self, info: Info, query: str, name: str | None = None,
                                    types: list[ArtifactType] | None = None,  # type: ignore[valid-type]
                                    first: int = PAGE, after: str | None = None) -> ArtifactConnection:

@@ -83,7 +83,10 @@ class ArtifactNode(relay.Node):
     type: ArtifactType  # type: ignore[valid-type]
     name: str
     source_url: str | None
-    version: str
+    version: str = strawberry.field(description="Semantic version; each version of a name is its own artifact.")
+    revision: str | None = strawberry.field(
+        description="The commit (Hugging Face or GitHub) this version was read at: its downloads and re-ratings read "
+                    "exactly it. Null for uploaded packages (their sha256 pins them).")
     readme: str
     files: list[FileEntry]
     size_bytes: float
@@ -97,6 +100,14 @@ class ArtifactNode(relay.Node):
     @strawberry.field(description="The registry's id, matching ^[a-zA-Z0-9-]+$ (the REST API's artifact id).")
     def artifact_id(self) -> str:
         return self.key
+
+    @strawberry.field(description="Every version of this artifact's name (and type), newest first: its history, "
+                                  "this version included.")
+    async def versions(self, info: Info, first: int = 20, after: str | None = None) -> "ArtifactConnection":
+        from resolvers import artifact as artifacts
+
+        page = await artifacts.versions_page(info.context.scope, self.key, first, after)
+        return ArtifactConnection.from_domain(page, after)
 
     @strawberry.field(description="A model's stored rating (null for datasets and code); reading it is audited.")
     async def rating(self, info: Info) -> Annotated["Rating", strawberry.lazy("schema.rating")] | None:
@@ -134,7 +145,8 @@ class ArtifactNode(relay.Node):
     def from_domain(cls, a: model.Artifact) -> "ArtifactNode":
         scan = model.ContentScan.of(a)
         return cls(key=a.id, type=a.type, name=a.name, source_url=a.source_url, version=a.version,
-                   readme=a.readme, files=[FileEntry(path=f.path, size=f.size, sha256=f.sha256) for f in a.files],
+                   revision=a.revision, readme=a.readme,
+                   files=[FileEntry(path=f.path, size=f.size, sha256=f.sha256) for f in a.files],
                    size_bytes=a.size_bytes, created_at=a.created_at, updated_at=a.updated_at,
                    created_by=a.created_by, sensitive=a.sensitive,
                    content_scan=None if scan is None else ContentScan.from_domain(scan))

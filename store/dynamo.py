@@ -1,7 +1,7 @@
-"""MetadataStore on DynamoDB: one table `<prefix>-registry` (keys pk, sk), three sparse GSIs.
+"""MetadataStore on DynamoDB: one table `<prefix>-registry` (keys pk, sk), five sparse GSIs.
 
 Items (pk / sk):
-- artifact    `A#<id>` / `A`            type, name, status, sort, source_url, parents, body or chunk pointers
+- artifact    `A#<id>` / `A`            type, name, status, sort, vsort, source_url, parents, body or chunk pointers
 - body chunk  `A#<id>` / `C#<ver>#<n>`  overflow of a record too big for one item (see below)
 - rating      `A#<id>` / `R`
 - parent link `P#<parent url>` / `<id>`  one per entry of Artifact.parent_urls (lineage's descendants)
@@ -17,14 +17,22 @@ Items (pk / sk):
 - claim       `C#<key>` / `A`                      owner, `expires` and `ttl` while leased (settled: neither)
 - epoch       `META` / `EPOCH`                     value, changed_at (kept by `reset`)
 - operation   `OP#<key>` / `OP`                    version, expires, body, `ttl`
+- mirror job  `A#<id>` / `MJ`           a background mirror's owner and lease (deleted with the artifact)
+- name line   `L#<type>#<name>` / `H`   which version of the name is latest, and a revision counter
+- version     `L#<type>#<name>` / `V#<vsort>`  one per READY version of the name, in version order
 
 Commits (`commit`) are one TransactWriteItems: the records' head items, their ratings, and the guard (a
 ConditionCheck on the epoch, the claims to settle, drop or lease, the operation record) succeed or fail together.
 Items whose `ttl` (epoch seconds) has passed are deleted by DynamoDB's TTL (the table enables it on `ttl`); that is
 housekeeping only, every read checks expiry itself.
 
-Only READY artifacts carry the GSI keys (`gsi_type`, `gsi_name`, `gsi_source`, all with range key `sort`), so
-the indexes are sparse and PENDING records are invisible to every enumeration by construction. Every
+Only READY artifacts carry the GSI keys (`gsi_type`, `gsi_name`, `gsi_source`, all with range key `sort`; and
+`gsi_type` with range key `vsort`, the version sort key, for version ranges), so the indexes are sparse and PENDING
+records are invisible to every enumeration by construction. The latest version of each type and name also carries
+`gsi_latest` (its type; range key `sort`): `latest_only` listings query that index. Which version is latest is
+settled after each write that may change it: the name's version items are read (strongly consistent), then one
+TransactWriteItems moves `gsi_latest` and bumps the name line's counter, conditioned on the counter read, so
+concurrent writers of one name retry rather than undo each other. Every
 enumeration is a Query: a typed page seeks `by_type` after the cursor's sort key; a page over several types
 (or all) merges one such seek per type rather than using a constant-partition GSI, which would put every
 artifact in one hot partition. Cursors are the last sort key (registry.paging). GSIs are
@@ -50,9 +58,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from registry.errors import Aborted, Conflict, NotFound, TooLarge
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Operation,
-                            Token, Upload, User)
-from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor,
+                            Operation, Token, Upload, User)
+from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key, version_sort_key
 from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
 
@@ -62,6 +70,8 @@ _HEAD = "A"
 _RATING = "R"
 _MONITOR = "M"
 _SEARCHES = "S"
+_MIRROR = "MJ"
+_LINE_HEAD = "H"
 _TRANSACT_ITEMS = 100  # TransactWriteItems' limit
 _INLINE_BYTES = 300_000
 _CHUNK_BYTES = 300_000
@@ -69,7 +79,9 @@ _BATCH_GET = 100
 _BATCH_WRITE = 25
 _SEARCH_PAGE = 500
 _RETRIES = 8
-_INDEXES = {"by_type": "gsi_type", "by_name": "gsi_name", "by_source": "gsi_source"}
+# index name -> (hash key, range key)
+_INDEXES = {"by_type": ("gsi_type", "sort"), "by_name": ("gsi_name", "sort"), "by_source": ("gsi_source", "sort"),
+            "by_version": ("gsi_type", "vsort"), "by_latest": ("gsi_latest", "sort")}
 _READY = ArtifactStatus.READY.value
 TTL_ATTRIBUTE = "ttl"
 _TTL_GRACE = 24 * 3600  # TTL deletes a day after expiry: expired items are still seen (and swept) meanwhile
@@ -79,20 +91,22 @@ _TRANSACTION_BYTES = 4_000_000
 # Replaced records inside a commit keep small heads (bodies over this go to chunks first), so that a commit of
 # MAX_COMMIT_RECORDS records stays under the transaction's 4 MB.
 _COMMIT_INLINE_BYTES = 64_000
+_CANCELLED = ("TransactionCanceledException", "TransactionConflictException")
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
-    """The CreateTable request: keys, the three sparse GSIs, on-demand billing (the SAM template mirrors it)."""
-    attributes = [("pk", "S"), ("sk", "S"), ("sort", "S"), *((key, "S") for key in _INDEXES.values())]
+    """The CreateTable request: keys, the five sparse GSIs, on-demand billing (the SAM template mirrors it)."""
+    keys = dict.fromkeys(["pk", "sk", *(key for pair in _INDEXES.values() for key in pair)])
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": kind} for name, kind in attributes],
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in keys],
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": [
             {"IndexName": index, "Projection": {"ProjectionType": "ALL"},
-             "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}, {"AttributeName": "sort", "KeyType": "RANGE"}]}
-            for index, key in _INDEXES.items()],
+             "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"},
+                           {"AttributeName": range_key, "KeyType": "RANGE"}]}
+            for index, (hash_key, range_key) in _INDEXES.items()],
     }
 
 
@@ -130,21 +144,51 @@ class DynamoMetadataStore:
                 raise Conflict(f"artifact {artifact.id!r} already exists") from None
             raise
         self._link_parents(artifact.id, set(artifact.parent_urls), set())
+        if artifact.status is ArtifactStatus.READY:
+            self._link_version(head)
+            self._settle_line(artifact.type.value, artifact.name)
 
     def replace_artifact(self, artifact: Artifact) -> None:
         head, chunks = self._encode(artifact)
         self._batch_write([{"PutRequest": {"Item": chunk}} for chunk in chunks])
         try:
-            old = self._db.put_item(TableName=self.table, Item=head, ConditionExpression="attribute_exists(pk)",
-                                    ReturnValues="ALL_OLD")["Attributes"]
-        except ClientError as error:
+            old = self._put_keeping_latest(head)
+        except NotFound:
             self._delete_keys(chunks)
-            if _code(error) == "ConditionalCheckFailedException":
-                raise NotFound(f"no artifact {artifact.id!r}") from None
             raise
         if "chunk_version" in old:
             self._delete_keys(self._chunk_items(artifact.id, old["chunk_version"]["S"]))
         self._link_parents(artifact.id, set(artifact.parent_urls), _parents(old))
+        old_version = _version_key(old) if "gsi_type" in old and "vsort" in old else None
+        if old_version is not None and ("gsi_type" not in head or old_version != _version_key(head)):
+            self._unlink_version(old)
+        if "gsi_type" in head:
+            self._link_version(head)
+        for kind, name in {(old["type"]["S"], old["name"]["S"]), (artifact.type.value, artifact.name)}:
+            self._settle_line(kind, name)
+
+    def _put_keeping_latest(self, head: Item) -> Item:
+        """Overwrite the head item, keeping its `gsi_latest` mark as it is (settling the name moves it), and return
+        the old item: conditional on the mark, so a settle racing with this put makes it retry, never lost."""
+        for attempt in range(_RETRIES):
+            current = self._get(_head_key(head["id"]["S"]))
+            if current is None:
+                raise NotFound(f"no artifact {head['id']['S']!r}")
+            item, values = dict(head), {}
+            if "gsi_latest" in current:
+                item["gsi_latest"] = values[":latest"] = current["gsi_latest"]
+                condition = "attribute_exists(pk) AND gsi_latest = :latest"
+            else:
+                condition = "attribute_exists(pk) AND attribute_not_exists(gsi_latest)"
+            try:
+                old: Item = self._db.put_item(TableName=self.table, Item=item, ConditionExpression=condition,
+                                              ReturnValues="ALL_OLD", **_values(values))["Attributes"]
+                return old
+            except ClientError as error:
+                if _code(error) != "ConditionalCheckFailedException":
+                    raise
+            _back_off(attempt)
+        raise RuntimeError("an artifact's latest mark kept changing while it was being replaced; try again later")
 
     def mark_ready(self, artifact_id: str) -> None:
         head = self._get_head(artifact_id)
@@ -157,6 +201,8 @@ class DynamoMetadataStore:
             if _code(error) == "ConditionalCheckFailedException":
                 raise NotFound(f"no artifact {artifact_id!r}") from None
             raise
+        self._link_version(head)
+        self._settle_line(head["type"]["S"], head["name"]["S"])
 
     def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None:
         head = self._get_head(artifact_id)
@@ -225,23 +271,45 @@ class DynamoMetadataStore:
         found = {url: sorted((ready[i] for i in ids if i in ready), key=sort_key) for url, ids in links.items()}
         return {url: artifacts for url, artifacts in found.items() if artifacts}
 
-    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int) -> Page:
+    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int,
+                       latest_only: bool = False) -> Page:
         after = decode_cursor(cursor)
         check_limit(limit)
-        return merge_page([self._typed_page(kind, after, limit + 1) for kind in type_list(types)], limit, self._decode)
+        index = "by_latest" if latest_only else "by_type"
+        return merge_page([self._typed_page(index, kind, after, limit + 1) for kind in type_list(types)], limit,
+                          self._decode)
 
-    def _typed_page(self, kind: ArtifactType, after: str | None, count: int) -> list[tuple[str, Item]]:
-        condition, values = "gsi_type = :type", {":type": _s(kind.value)}
+    def _typed_page(self, index: str, kind: ArtifactType, after: str | None, count: int) -> list[tuple[str, Item]]:
+        hash_key = _INDEXES[index][0]
+        condition, values = f"{hash_key} = :type", {":type": _s(kind.value)}
         if after is not None:
             condition += " AND sort > :after"
             values[":after"] = _s(after)
-        heads = self._query(IndexName="by_type", KeyConditionExpression=condition, ExpressionAttributeValues=values,
+        heads = self._query(IndexName=index, KeyConditionExpression=condition, ExpressionAttributeValues=values,
                             Limit=count, max_items=count)
         return [(head["sort"]["S"], head) for head in heads]
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
+    def list_by_version(self, low: str, high: str, types: Iterable[ArtifactType] | None, cursor: str | None,
+                        limit: int) -> Page:
+        """One `by_version` seek per type (BETWEEN: a key condition takes one range; no key equals `high`, a
+        version's bare major.minor.patch, since every key continues past it), merged in version order."""
+        after = decode_cursor(cursor)
+        check_limit(limit)
+        start = max(low, after) if after is not None else low
+        streams = []
         for kind in type_list(types):
-            for head in self._query(IndexName="by_type", KeyConditionExpression="gsi_type = :type",
+            heads = self._query(IndexName="by_version", KeyConditionExpression="gsi_type = :type AND vsort BETWEEN "
+                                ":start AND :high", Limit=limit + 2, max_items=limit + 2,
+                                ExpressionAttributeValues={":type": _s(kind.value), ":start": _s(start),
+                                                           ":high": _s(high)})
+            streams.append([(head["vsort"]["S"], head) for head in heads if head["vsort"]["S"] != after][:limit + 1])
+        return merge_page(streams, limit, self._decode)
+
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None,
+                         latest_only: bool = False) -> Iterator[SearchText]:
+        index = "by_latest" if latest_only else "by_type"
+        for kind in type_list(types):
+            for head in self._query(IndexName=index, KeyConditionExpression=f"{_INDEXES[index][0]} = :type",
                                     ExpressionAttributeValues={":type": _s(kind.value)}, Limit=_SEARCH_PAGE):
                 artifact = self._decode(head)
                 if artifact is not None:
@@ -255,6 +323,9 @@ class DynamoMetadataStore:
         self._delete_keys(items)
         for head in (item for item in items if item["sk"]["S"] == _HEAD):
             self._link_parents(artifact_id, set(), _parents(head))
+            if "gsi_type" in head and "vsort" in head:
+                self._unlink_version(head)
+            self._settle_line(head["type"]["S"], head["name"]["S"])
 
     def commit(self, ready: Sequence[Artifact] = (), replaced: Sequence[Artifact] = (), deleted: Sequence[str] = (),
                ratings: Mapping[str, dict[str, Any]] | None = None, guard: Guard = Guard()) -> None:
@@ -263,13 +334,15 @@ class DynamoMetadataStore:
         if len(ready) + len(replaced) + len(deleted) > MAX_COMMIT_RECORDS:
             raise TooLarge(f"one commit changes at most {MAX_COMMIT_RECORDS} records")
         before = {i: self._partition(i) for i in [*(a.id for a in replaced), *deleted]}
+        old_heads = {i: next((item for item in items if item["sk"]["S"] == _HEAD), None) for i, items in before.items()}
+        if any(old_heads[artifact.id] is None for artifact in replaced):
+            raise NotFound("a record this commit replaces does not exist")
         encoded = [self._encode(artifact, _COMMIT_INLINE_BYTES) for artifact in replaced]
         chunks = [chunk for _, artifact_chunks in encoded for chunk in artifact_chunks]
         self._batch_write([{"PutRequest": {"Item": chunk}} for chunk in chunks])
         actions = self._guard_actions(guard)
         actions += [("head", {"Update": self._ready_update(a.id, a.type.value, a.name, a.source_url)}) for a in ready]
-        actions += [("head", {"Put": {"TableName": self.table, "Item": head,
-                                      "ConditionExpression": "attribute_exists(pk)"}}) for head, _ in encoded]
+        actions += [("replace", self._keeping_latest(head, old_heads[head["id"]["S"]])) for head, _ in encoded]
         actions += [("delete", {"Delete": {"TableName": self.table, "Key": _head_key(i)}}) for i in deleted]
         actions += [("rating", {"Put": {"TableName": self.table, "Item": self._rating_item(i, rating)}})
                     for i, rating in (ratings or {}).items()]
@@ -278,19 +351,56 @@ class DynamoMetadataStore:
         except (Aborted, NotFound, TooLarge):
             self._delete_keys(chunks)  # certainly not committed: nothing points at them
             raise
+        lines: set[tuple[str, str]] = set()
+        for head, _ in encoded:
+            if "gsi_type" in head:  # READY
+                self._link_version(head)
+            lines.add((head["type"]["S"], head["name"]["S"]))
+        for artifact in ready:
+            self._link_version(self._version_head(artifact))
+            lines.add((artifact.type.value, artifact.name))
         for artifact in replaced:
-            old = [item for item in before[artifact.id] if item["sk"]["S"] == _HEAD]
+            old = old_heads[artifact.id]
             self._delete_keys(item for item in before[artifact.id] if item["sk"]["S"].startswith("C#"))
-            self._link_parents(artifact.id, set(artifact.parent_urls), _parents(old[0]) if old else set())
+            self._link_parents(artifact.id, set(artifact.parent_urls), _parents(old) if old else set())
+            if old is not None and "gsi_type" in old and "vsort" in old and (
+                    _version_key(old) != _version_key(self._version_head(artifact))):
+                self._unlink_version(old)
+            if old is not None:
+                lines.add((old["type"]["S"], old["name"]["S"]))
         for artifact_id in deleted:
             self._delete_keys(item for item in before[artifact_id] if item["sk"]["S"] != _HEAD)
             for head in (item for item in before[artifact_id] if item["sk"]["S"] == _HEAD):
                 self._link_parents(artifact_id, set(), _parents(head))
+                if "gsi_type" in head and "vsort" in head:
+                    self._unlink_version(head)
+                lines.add((head["type"]["S"], head["name"]["S"]))
+        for kind, name in sorted(lines):  # which version is latest (a crash before this leaves the mark behind)
+            self._settle_line(kind, name)
+
+    def _keeping_latest(self, head: Item, old: Item | None) -> dict[str, Any]:
+        """The Put of a replaced head inside a commit, keeping its `gsi_latest` mark as read (settling the name
+        moves it): conditional on the mark, so a settle racing with the commit cancels it (Aborted, retry)."""
+        item, values = dict(head), {}
+        if old is not None and "gsi_latest" in old:
+            item["gsi_latest"] = values[":latest"] = old["gsi_latest"]
+            condition = "attribute_exists(pk) AND gsi_latest = :latest"
+        else:
+            condition = "attribute_exists(pk) AND attribute_not_exists(gsi_latest)"
+        return {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": condition, **_values(values)}}
+
+    @staticmethod
+    def _version_head(artifact: Artifact) -> Item:
+        """What a version item is keyed by, for a record being made READY."""
+        return {"id": _s(artifact.id), "type": _s(artifact.type.value), "name": _s(artifact.name),
+                "vsort": _s(version_sort_key(artifact))}
 
     def _partition(self, artifact_id: str) -> list[Item]:
-        """Keys (and parents) of every item of one artifact: its head, chunks and rating."""
+        """Keys of every item of one artifact (its head, chunks and rating), and what the head says of its parents,
+        version and latest mark."""
         return list(self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True,
-                                ProjectionExpression="pk, sk, parents",
+                                ProjectionExpression="pk, sk, parents, id, #type, #name, vsort, gsi_type, gsi_latest",
+                                ExpressionAttributeNames={"#type": "type", "#name": "name"},
                                 ExpressionAttributeValues={":pk": _s(f"A#{artifact_id}")}))
 
     def _guard_actions(self, guard: Guard) -> list[tuple[str, dict[str, Any]]]:
@@ -600,6 +710,48 @@ class DynamoMetadataStore:
         self._db.put_item(TableName=self.table, Item={"pk": _s(f"S#{name}"), "sk": _s("S"),
                                                       "body": _s(json.dumps(value))})
 
+    # mirror jobs -----------------------------------------------------------------------------------------------
+    def start_mirror(self, job: MirrorJob) -> bool:
+        try:
+            self._db.put_item(TableName=self.table, Item=_mirror_item(job),
+                              ConditionExpression="attribute_not_exists(pk) OR lease_until <= :now",
+                              ExpressionAttributeValues={":now": _s(timestamp_key(job.started_at))})
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get_mirror(self, artifact_id: str) -> MirrorJob | None:
+        item = self._get(_mirror_key(artifact_id))
+        return None if item is None else MirrorJob.model_validate_json(item["body"]["S"])
+
+    def renew_mirror(self, artifact_id: str, owner: str, lease_until: datetime) -> bool:
+        job = self.get_mirror(artifact_id)
+        return job is not None and job.owner == owner and self._put_owned(
+            job.model_copy(update={"lease_until": lease_until}), owner)
+
+    def end_mirror(self, artifact_id: str, owner: str, failure: MirrorJob | None = None) -> None:
+        if failure is not None:
+            self._put_owned(failure, owner)
+            return
+        try:
+            self._db.delete_item(TableName=self.table, Key=_mirror_key(artifact_id), ConditionExpression="#o = :o",
+                                 ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":o": _s(owner)})
+        except ClientError as error:
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def _put_owned(self, job: MirrorJob, owner: str) -> bool:
+        try:
+            self._db.put_item(TableName=self.table, Item=_mirror_item(job), ConditionExpression="#o = :o",
+                              ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":o": _s(owner)})
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # search counters -------------------------------------------------------------------------------------------
     def count_appearances(self, artifact_ids: Iterable[str]) -> None:
         """DynamoDB has no batched update but a transaction: one TransactWriteItems of ADD updates per 100 ids.
@@ -641,6 +793,7 @@ class DynamoMetadataStore:
         body = zlib.compress(artifact.model_dump_json().encode(), 6)
         head: Item = {**_head_key(artifact.id), "id": _s(artifact.id), "type": _s(artifact.type.value),
                       "name": _s(artifact.name), "status": _s(artifact.status.value), "sort": _s(sort_key(artifact)),
+                      "vsort": _s(version_sort_key(artifact)),
                       "parents": _s(json.dumps(sorted(set(artifact.parent_urls))))}
         if artifact.source_url:
             head["source_url"] = _s(artifact.source_url)
@@ -691,6 +844,56 @@ class DynamoMetadataStore:
         deletes = [{"DeleteRequest": {"Key": {"pk": _s(f"P#{url}"), "sk": _s(artifact_id)}}}
                    for url in sorted(old - new)]
         self._batch_write(puts + deletes)
+
+    # versions --------------------------------------------------------------------------------------------------
+    def _link_version(self, head: Item) -> None:
+        self._db.put_item(TableName=self.table, Item={**_version_key(head), "id": head["id"]})
+
+    def _unlink_version(self, head: Item) -> None:
+        self._db.delete_item(TableName=self.table, Key=_version_key(head))
+
+    def _settle_line(self, kind: str, name: str) -> None:
+        """Mark the highest READY version of this type and name latest (and unmark the one before), in one
+        transaction conditioned on the line's counter as read; a concurrent settle makes it read and try again."""
+        line = _s(f"L#{kind}#{name}")
+        for attempt in range(_RETRIES):
+            items = list(self._query(KeyConditionExpression="pk = :pk", ConsistentRead=True,
+                                     ExpressionAttributeValues={":pk": line}))
+            head = next((item for item in items if item["sk"]["S"] == _LINE_HEAD), None)
+            versions = [item["id"]["S"] for item in items if item["sk"]["S"].startswith("V#")]  # in version order
+            target = versions[-1] if versions else None
+            current = head["latest"]["S"] if head is not None and "latest" in head else None
+            if target == current:
+                return
+            writes = [self._line_put(line, head, target)]
+            if target is not None:
+                writes.append({"Update": {
+                    "TableName": self.table, "Key": _head_key(target), "UpdateExpression": "SET gsi_latest = :type",
+                    "ConditionExpression": "attribute_exists(pk) AND #status = :ready",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":type": _s(kind), ":ready": _s(_READY)}}})
+            if current is not None and (current in versions or self._get_head(current) is not None):
+                writes.append({"Update": {"TableName": self.table, "Key": _head_key(current),
+                                          "UpdateExpression": "REMOVE gsi_latest",
+                                          "ConditionExpression": "attribute_exists(pk)"}})
+            try:
+                self._db.transact_write_items(TransactItems=writes)
+                return
+            except ClientError as error:
+                if _code(error) not in _CANCELLED:
+                    raise
+            _back_off(attempt)
+        raise RuntimeError(f"the versions of {name!r} kept changing while being settled; try again later")
+
+    def _line_put(self, line: dict[str, str], head: Item | None, latest: str | None) -> dict[str, Any]:
+        item: Item = {"pk": line, "sk": _s(_LINE_HEAD),
+                      "rev": {"N": str(int(head["rev"]["N"]) + 1 if head is not None else 1)}}
+        if latest is not None:
+            item["latest"] = _s(latest)
+        if head is None:
+            return {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+        return {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "rev = :rev",
+                        "ExpressionAttributeValues": {":rev": head["rev"]}}}
 
     # DynamoDB plumbing -----------------------------------------------------------------------------------------
     def _get_head(self, artifact_id: str) -> Item | None:
@@ -758,7 +961,7 @@ class DynamoMetadataStore:
                 self._db.transact_write_items(TransactItems=items)
                 return
             except ClientError as error:
-                if _code(error) not in ("TransactionCanceledException", "TransactionConflictException"):
+                if _code(error) not in _CANCELLED:
                     raise
             _back_off(attempt)
         raise RuntimeError("DynamoDB kept cancelling the transaction; try again later")
@@ -797,6 +1000,23 @@ def _user_key(username: str) -> Item:
 
 def _token_key(token_hash: str) -> Item:
     return {"pk": _s(f"T#{token_hash}"), "sk": _s("T")}
+
+
+def _version_key(head: Item) -> Item:
+    return {"pk": _s(f"L#{head['type']['S']}#{head['name']['S']}"), "sk": _s(f"V#{head['vsort']['S']}")}
+
+
+def _mirror_key(artifact_id: str) -> Item:
+    return {"pk": _s(f"A#{artifact_id}"), "sk": _s(_MIRROR)}
+
+
+def _mirror_item(job: MirrorJob) -> Item:
+    return {**_mirror_key(job.artifact_id), "owner": _s(job.owner), "lease_until": _s(timestamp_key(job.lease_until)),
+            "body": _s(job.model_dump_json())}
+
+
+def _values(values: Item) -> dict[str, Any]:
+    return {"ExpressionAttributeValues": values} if values else {}
 
 
 def _claim_key(key: str) -> Item:

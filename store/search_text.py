@@ -32,6 +32,7 @@ class Row:
     sort_key: str
     name: str
     readme: str
+    latest: int  # 1: the latest version of its name (see ArtifactStore)
 
 
 # The sequence number of the last change and every ready row, read in one snapshot.
@@ -50,21 +51,23 @@ class SearchTextCache:
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self._seq: int | None = None  # None: not loaded yet
-        self._entries: dict[str, tuple[str, SearchText]] = {}  # id -> (type, text)
+        self._entries: dict[str, tuple[str, int, SearchText]] = {}  # id -> (type, latest, text)
         self._bytes = 0
-        self._snapshot: tuple[tuple[str, SearchText], ...] = ()
+        self._snapshot: tuple[tuple[str, int, SearchText], ...] = ()
         self._off = False
 
-    def entries(self, types: Iterable[ArtifactType]) -> Iterator[SearchText] | None:
-        """Every ready artifact of `types` as of now, or None when the texts are over the memory budget."""
+    def entries(self, types: Iterable[ArtifactType], latest_only: bool = False) -> Iterator[SearchText] | None:
+        """Every ready artifact of `types` (`latest_only`: each name's latest version) as of now, or None when the
+        texts are over the memory budget."""
         wanted = {kind.value for kind in types}
+        least = int(latest_only)
         with self._lock:
             if not self._off:
                 self._refresh()
             if self._off:
                 return None
             snapshot = self._snapshot
-        return (text for kind, text in snapshot if kind in wanted)
+        return (text for kind, latest, text in snapshot if kind in wanted and latest >= least)
 
     def _refresh(self) -> None:
         if self._seq is None:
@@ -79,7 +82,7 @@ class SearchTextCache:
             for artifact_id in changed:
                 old = self._entries.pop(artifact_id, None)
                 if old is not None:
-                    self._bytes -= len(old[1].name) + len(old[1].readme)
+                    self._bytes -= len(old[2].name) + len(old[2].readme)
             if not self._put(changed_rows):
                 return
             self._seq = seq
@@ -89,7 +92,7 @@ class SearchTextCache:
         """Add the rows; False (and the cache off, its memory freed) when they go over the budget."""
         for row in rows:
             text = SearchText(row.sort_key, row.id, row.name.encode(), row.readme.encode())
-            self._entries[row.id] = (row.type, text)
+            self._entries[row.id] = (row.type, row.latest, text)
             self._bytes += len(text.name) + len(text.readme)
             if self._bytes > self._max_bytes:
                 self._off, self._seq, self._bytes, self._snapshot = True, None, 0, ()

@@ -1,7 +1,8 @@
 """MetadataStore on one SQLite file: the embedded default.
 
 Records are kept as the pydantic model's JSON next to the columns that are searched or paged on (type, name,
-status, sort key, source URL), each behind an index, so every lookup is a seek. SQLite runs in WAL mode and
+status, sort key, source URL, version sort key, the latest-version mark), each behind an index, so every lookup is
+a seek. SQLite runs in WAL mode and
 each thread gets its own connection (the app calls the store from worker threads): readers never block the
 writer, and writers wait for each other through `busy_timeout`. Every statement runs in autocommit except the
 few multi-statement writes, which take `BEGIN IMMEDIATE` so they are atomic. Regex search reads its texts from an
@@ -24,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from registry.errors import Aborted, Conflict, NotFound, TooLarge
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, Monitor, Operation,
-                            Token, Upload, User)
-from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor,
+                            Operation, Token, Upload, User)
+from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key, version_sort_key
 from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
 from store.search_text import Row as SearchRow
@@ -35,7 +36,8 @@ from store.search_text import SearchTextCache
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
     id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
-    sort_key TEXT NOT NULL, source_url TEXT, readme TEXT NOT NULL, body TEXT NOT NULL);
+    sort_key TEXT NOT NULL, source_url TEXT, readme TEXT NOT NULL, body TEXT NOT NULL,
+    version_sort TEXT NOT NULL DEFAULT '', latest INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS artifacts_status_sort ON artifacts (status, sort_key);
 CREATE INDEX IF NOT EXISTS artifacts_status_type_sort ON artifacts (status, type, sort_key);
 CREATE INDEX IF NOT EXISTS artifacts_name ON artifacts (name, status, sort_key);
@@ -65,6 +67,21 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL, c
 CREATE TABLE IF NOT EXISTS operations (
     key TEXT PRIMARY KEY, version INTEGER NOT NULL, expires_at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS operations_expiry ON operations (expires_at);
+CREATE TABLE IF NOT EXISTS mirror_jobs (artifact_id TEXT PRIMARY KEY, lease_until TEXT NOT NULL, body TEXT NOT NULL);
+"""
+# Versions (after _migrate, which adds the columns to a database made before them): a name's versions in order,
+# version ranges, and each name's latest version (partial indexes: only latest rows are in them).
+_VERSION_INDEXES = """
+CREATE INDEX IF NOT EXISTS artifacts_line ON artifacts (type, name, status, version_sort);
+CREATE INDEX IF NOT EXISTS artifacts_version ON artifacts (status, version_sort);
+CREATE INDEX IF NOT EXISTS artifacts_latest ON artifacts (sort_key) WHERE latest = 1;
+CREATE INDEX IF NOT EXISTS artifacts_latest_type ON artifacts (type, sort_key) WHERE latest = 1;
+"""
+# Marks the latest version of one type and name (only rows whose mark changes are written).
+_SETTLE_LINE = """
+UPDATE artifacts SET latest = 1 - latest WHERE type = :type AND name = :name AND latest != (id IS (
+    SELECT id FROM artifacts WHERE type = :type AND name = :name AND status = :ready
+    ORDER BY version_sort DESC LIMIT 1))
 """
 # The change log the search-text cache follows: every write to an artifact row, from any connection or process,
 # records the row's id under the next sequence number, in the writer's own transaction (one row per id: the log
@@ -80,7 +97,7 @@ _INDEXES_AFTER_MIGRATION = ("CREATE INDEX IF NOT EXISTS claims_expiry ON claims 
                             "WHERE expires_at IS NOT NULL;")
 # Everything `reset` empties: all but `meta`, which holds the epoch that fences writes overlapping a reset.
 _TABLES = ("artifacts", "artifact_parents", "claims", "ratings", "users", "tokens", "uploads", "audit", "operations",
-           "monitors", "downloads", "settings", "search_appearances")
+           "monitors", "downloads", "settings", "search_appearances", "mirror_jobs")
 _EPOCH = "epoch"
 _WAL_LIMIT_BYTES = 64 * 1024 * 1024
 _READY = ArtifactStatus.READY.value
@@ -103,6 +120,8 @@ class SqliteMetadataStore:
         db = self._db()
         db.executescript(_SCHEMA + _CHANGE_LOG)
         _migrate(db)
+        self._migrate_versions()
+        db.executescript(_VERSION_INDEXES)
         self._search = SearchTextCache(self._search_rows, self._changed_search_rows, search_cache_bytes)
 
     # connections -----------------------------------------------------------------------------------------------
@@ -146,13 +165,32 @@ class SqliteMetadataStore:
         with self._connections_lock:
             return len(self._connections)
 
+    def _migrate_versions(self) -> None:
+        """A database made before versions were indexed gains their columns, filled from the records."""
+        with self._transaction() as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(artifacts)")}
+            if "version_sort" in columns:
+                return
+            db.execute("ALTER TABLE artifacts ADD COLUMN version_sort TEXT NOT NULL DEFAULT ''")
+            db.execute("ALTER TABLE artifacts ADD COLUMN latest INTEGER NOT NULL DEFAULT 0")
+            rows = db.execute("SELECT body FROM artifacts").fetchall()
+            lines = set()
+            for (body,) in rows:
+                artifact = Artifact.model_validate_json(body)
+                db.execute("UPDATE artifacts SET version_sort = ? WHERE id = ?",
+                           (version_sort_key(artifact), artifact.id))
+                lines.add((artifact.type.value, artifact.name))
+            for kind, name in lines:
+                _settle_line(db, kind, name)
+
     # artifacts -------------------------------------------------------------------------------------------------
     def create_artifact(self, artifact: Artifact) -> None:
         try:
             with self._transaction() as db:
-                db.execute("INSERT INTO artifacts (id, type, name, status, sort_key, source_url, readme, body) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _artifact_row(artifact))
+                db.execute("INSERT INTO artifacts (id, type, name, status, sort_key, source_url, readme, body, "
+                           "version_sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _artifact_row(artifact))
                 _write_parents(db, artifact)
+                _settle_line(db, artifact.type.value, artifact.name)
         except sqlite3.IntegrityError:
             raise Conflict(f"artifact {artifact.id!r} already exists") from None
 
@@ -215,37 +253,52 @@ class SqliteMetadataStore:
                 found.setdefault(url, []).append(Artifact.model_validate_json(body))
         return found
 
-    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int) -> Page:
+    def list_artifacts(self, types: Iterable[ArtifactType] | None, cursor: str | None, limit: int,
+                       latest_only: bool = False) -> Page:
         after = decode_cursor(cursor) or ""
         check_limit(limit)
         wanted = type_list(types)
+        # Latest rows are always ready: the partial indexes hold exactly them.
+        where = "latest = 1" if latest_only else "status = ?"
+        first = () if latest_only else (_READY,)
         if len(wanted) == len(ArtifactType):
-            streams = [self._ready_page("SELECT sort_key, body FROM artifacts WHERE status = ? AND sort_key > ? "
-                                        "ORDER BY sort_key LIMIT ?", (_READY, after, limit + 1))]
+            streams = [self._ready_page(f"SELECT sort_key, body FROM artifacts WHERE {where} AND sort_key > ? "
+                                        "ORDER BY sort_key LIMIT ?", (*first, after, limit + 1))]
         else:
-            streams = [self._ready_page("SELECT sort_key, body FROM artifacts WHERE status = ? AND type = ? "
+            streams = [self._ready_page(f"SELECT sort_key, body FROM artifacts WHERE {where} AND type = ? "
                                         "AND sort_key > ? ORDER BY sort_key LIMIT ?",
-                                        (_READY, kind.value, after, limit + 1)) for kind in wanted]
+                                        (*first, kind.value, after, limit + 1)) for kind in wanted]
         return merge_page(streams, limit, Artifact.model_validate_json)
+
+    def list_by_version(self, low: str, high: str, types: Iterable[ArtifactType] | None, cursor: str | None,
+                        limit: int) -> Page:
+        after = decode_cursor(cursor) or ""
+        check_limit(limit)
+        kinds = [kind.value for kind in type_list(types)]
+        rows = self._ready_page(f"SELECT version_sort, body FROM artifacts WHERE status = ? AND version_sort >= ? "
+                                f"AND version_sort > ? AND version_sort < ? AND type IN ({_marks(kinds)}) "
+                                f"ORDER BY version_sort LIMIT ?", (_READY, low, after, high, *kinds, limit + 1))
+        return merge_page([rows], limit, Artifact.model_validate_json)
 
     def _ready_page(self, sql: str, params: tuple[Any, ...]) -> list[tuple[str, str]]:
         return [(key, body) for key, body in self._db().execute(sql, params)]
 
-    def iter_search_text(self, types: Iterable[ArtifactType] | None = None) -> Iterator[SearchText]:
+    def iter_search_text(self, types: Iterable[ArtifactType] | None = None,
+                         latest_only: bool = False) -> Iterator[SearchText]:
         wanted = type_list(types)
-        cached = self._search.entries(wanted)
-        return cached if cached is not None else self._stream_search_text(wanted)
+        cached = self._search.entries(wanted, latest_only)
+        return cached if cached is not None else self._stream_search_text(wanted, latest_only)
 
-    def _stream_search_text(self, types: list[ArtifactType]) -> Iterator[SearchText]:
+    def _stream_search_text(self, types: list[ArtifactType], latest_only: bool) -> Iterator[SearchText]:
         """Keyset batches, each a fresh query: the generator may be resumed on another thread, and no read
         transaction stays open between batches (used when the texts are over the cache's memory budget)."""
         wanted = [kind.value for kind in types]
         after = ""
         while True:
             rows = self._db().execute(
-                f"SELECT sort_key, id, name, readme FROM artifacts WHERE status = ? "
+                f"SELECT sort_key, id, name, readme FROM artifacts WHERE status = ? AND latest >= ? "
                 f"AND sort_key > ? AND type IN ({_marks(wanted)}) ORDER BY sort_key LIMIT ?",
-                (_READY, after, *wanted, _SEARCH_BATCH)).fetchall()
+                (_READY, int(latest_only), after, *wanted, _SEARCH_BATCH)).fetchall()
             for key, artifact_id, name, readme in rows:
                 yield SearchText(key, artifact_id, name.encode(), (readme or "").encode())
             if len(rows) < _SEARCH_BATCH:
@@ -256,7 +309,8 @@ class SqliteMetadataStore:
     def _search_rows(self) -> Iterator[tuple[int, Iterator[SearchRow]]]:
         """Every ready row and the change log's sequence number, from one read snapshot."""
         with self._snapshot() as db:
-            rows = db.execute("SELECT id, type, sort_key, name, readme FROM artifacts WHERE status = ?", (_READY,))
+            rows = db.execute("SELECT id, type, sort_key, name, readme, latest FROM artifacts WHERE status = ?",
+                              (_READY,))
             yield _last_change(db), (SearchRow(*row) for row in rows)
 
     def _changed_search_rows(self, since: int) -> tuple[int, list[str], list[SearchRow]]:
@@ -266,7 +320,7 @@ class SqliteMetadataStore:
             if not changed:
                 return since, [], []
             rows = [SearchRow(*row) for chunk in _chunks(changed) for row in db.execute(
-                f"SELECT id, type, sort_key, name, readme FROM artifacts WHERE status = ? AND id IN "
+                f"SELECT id, type, sort_key, name, readme, latest FROM artifacts WHERE status = ? AND id IN "
                 f"({_marks(chunk)})", (_READY, *chunk))]
             return _last_change(db), changed, rows
 
@@ -488,6 +542,33 @@ class SqliteMetadataStore:
     def put_setting(self, name: str, value: dict[str, Any]) -> None:
         self._db().execute("INSERT OR REPLACE INTO settings (name, body) VALUES (?, ?)", (name, json.dumps(value)))
 
+    # mirror jobs -----------------------------------------------------------------------------------------------
+    def start_mirror(self, job: MirrorJob) -> bool:
+        """One statement: insert, or take over a job whose lease ended (timestamps are fixed-width UTC text)."""
+        return self._db().execute(
+            "INSERT INTO mirror_jobs (artifact_id, lease_until, body) VALUES (?, ?, ?) ON CONFLICT (artifact_id) "
+            "DO UPDATE SET lease_until = excluded.lease_until, body = excluded.body WHERE lease_until <= ?",
+            (job.artifact_id, timestamp_key(job.lease_until), job.model_dump_json(),
+             timestamp_key(job.started_at))).rowcount == 1
+
+    def get_mirror(self, artifact_id: str) -> MirrorJob | None:
+        row = self._db().execute("SELECT body FROM mirror_jobs WHERE artifact_id = ?", (artifact_id,)).fetchone()
+        return None if row is None else MirrorJob.model_validate_json(row[0])
+
+    def renew_mirror(self, artifact_id: str, owner: str, lease_until: datetime) -> bool:
+        return self._db().execute(
+            "UPDATE mirror_jobs SET lease_until = ?, body = json_set(body, '$.lease_until', ?) "
+            "WHERE artifact_id = ? AND json_extract(body, '$.owner') = ?",
+            (timestamp_key(lease_until), lease_until.isoformat(), artifact_id, owner)).rowcount == 1
+
+    def end_mirror(self, artifact_id: str, owner: str, failure: MirrorJob | None = None) -> None:
+        owned = "artifact_id = ? AND json_extract(body, '$.owner') = ?"
+        if failure is None:
+            self._db().execute(f"DELETE FROM mirror_jobs WHERE {owned}", (artifact_id, owner))
+        else:
+            self._db().execute(f"UPDATE mirror_jobs SET lease_until = ?, body = ? WHERE {owned}",
+                               (timestamp_key(failure.lease_until), failure.model_dump_json(), artifact_id, owner))
+
     # search counters -------------------------------------------------------------------------------------------
     def count_appearances(self, artifact_ids: Iterable[str]) -> None:
         """One transaction of upserts: `count + 1` is applied by SQLite under its write lock, so never lost."""
@@ -541,27 +622,37 @@ def _migrate(db: sqlite3.Connection) -> None:
 
 
 def _mark_ready(db: sqlite3.Connection, artifact_id: str) -> None:
-    updated = db.execute("UPDATE artifacts SET status = ?, body = json_set(body, '$.status', ?) WHERE id = ?",
-                         (_READY, _READY, artifact_id)).rowcount
-    if not updated:
+    line = db.execute("SELECT type, name FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+    if line is None:
         raise NotFound(f"no artifact {artifact_id!r}")
+    db.execute("UPDATE artifacts SET status = ?, body = json_set(body, '$.status', ?) WHERE id = ?",
+               (_READY, _READY, artifact_id))
+    _settle_line(db, *line)
 
 
 def _replace(db: sqlite3.Connection, artifact: Artifact) -> None:
-    row = _artifact_row(artifact)
-    updated = db.execute("UPDATE artifacts SET type = ?, name = ?, status = ?, sort_key = ?, source_url = ?, "
-                         "readme = ?, body = ? WHERE id = ?", (*row[1:], artifact.id)).rowcount
-    if not updated:
+    before = db.execute("SELECT type, name FROM artifacts WHERE id = ?", (artifact.id,)).fetchone()
+    if before is None:
         raise NotFound(f"no artifact {artifact.id!r}")
+    row = _artifact_row(artifact)
+    db.execute("UPDATE artifacts SET type = ?, name = ?, status = ?, sort_key = ?, source_url = ?, readme = ?, "
+               "body = ?, version_sort = ? WHERE id = ?", (*row[1:], artifact.id))
     db.execute("DELETE FROM artifact_parents WHERE artifact_id = ?", (artifact.id,))
     _write_parents(db, artifact)
+    for kind, name in {tuple(before), (artifact.type.value, artifact.name)}:
+        _settle_line(db, kind, name)
 
 
 def _delete(db: sqlite3.Connection, artifact_id: str) -> None:
-    """The record and what goes with it (its rating, parent links, monitor program and search counter)."""
+    """The record and what goes with it (its rating, parent links, monitor program, search counter and mirror job);
+    the name's latest version is marked again."""
+    line = db.execute("SELECT type, name FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
     for table, column in (("artifacts", "id"), ("artifact_parents", "artifact_id"), ("ratings", "artifact_id"),
-                          ("monitors", "artifact_id"), ("search_appearances", "artifact_id")):
+                          ("monitors", "artifact_id"), ("search_appearances", "artifact_id"),
+                          ("mirror_jobs", "artifact_id")):
         db.execute(f"DELETE FROM {table} WHERE {column} = ?", (artifact_id,))
+    if line is not None:
+        _settle_line(db, *line)
 
 
 def _current_epoch(db: sqlite3.Connection) -> int:
@@ -596,11 +687,15 @@ def _put_operation(db: sqlite3.Connection, record: Operation) -> bool:
                       (record.version, expires, body, record.key, record.version - 1)).rowcount == 1
 
 
-def _artifact_row(artifact: Artifact) -> tuple[str, str, str, str, str, str | None, str, str]:
+def _artifact_row(artifact: Artifact) -> tuple[str, str, str, str, str, str | None, str, str, str]:
     """The indexed columns, the README in its own column (regex search reads it without parsing the body),
-    and the whole record as JSON."""
+    the whole record as JSON, and the version sort key."""
     return (artifact.id, artifact.type.value, artifact.name, artifact.status.value, sort_key(artifact),
-            artifact.source_url, artifact.readme, artifact.model_dump_json())
+            artifact.source_url, artifact.readme, artifact.model_dump_json(), version_sort_key(artifact))
+
+
+def _settle_line(db: sqlite3.Connection, kind: str, name: str) -> None:
+    db.execute(_SETTLE_LINE, {"type": kind, "name": name, "ready": _READY})
 
 
 def _last_change(db: sqlite3.Connection) -> int:

@@ -161,13 +161,13 @@ test("upload hashes the zip, PUTs it to the ticket with its headers and finalize
     await registry.login("ada", "secret");
     const progress = [];
     const stages = [];
-    const artifact = await registry.upload(zip, { name: "my-model", onProgress: (f) => progress.push(f),
-      onStage: (s) => stages.push(s) });
+    const artifact = await registry.upload(zip, { name: "my-model", version: "2.1.0",
+      onProgress: (f) => progress.push(f), onStage: (s) => stages.push(s) });
     const digest = createHash("sha256").update(zip).digest("hex");
     assert.deepEqual(artifact, { artifactId: "m1", sha: digest });
     assert.deepEqual(progress, [0, 1]);
     assert.deepEqual(stages, ["hashing", "requesting", "sending", "registering"]);
-    assert.deepEqual(calls[1].variables, { input: { name: "my-model", size: zip.byteLength } });
+    assert.deepEqual(calls[1].variables, { input: { name: "my-model", size: zip.byteLength, version: "2.1.0" } });
     const put = calls[2];
     assert.equal(put.method, "PUT");
     assert.deepEqual(put.headers, { "Content-Type": "application/zip" });
@@ -218,6 +218,28 @@ test("a download link is handed out as it is: signed, it needs no token", async 
   assert.equal(calls.length, 2);  // the client never fetches the bytes itself
 });
 
+test("a link to files still being mirrored is asked for again after the server's Retry-After", async () => {
+  const link = { url: `${BASE}/download/d1?user=ada&expires=9&signature=s`, filename: "d1.zip", sha256: "ab",
+    size: 2, expiresAt: "2025-01-01T00:15:00Z" };
+  const pending = { data: { requestDownload: { download: null, errors: [{ code: "MIRROR_PENDING",
+    message: "being copied", details: { retry_after_seconds: 3 } }] } } };
+  let answers = [pending, pending, { data: { requestDownload: { download: link, errors: [] } } }];
+  const { registry, calls } = client({ RequestDownload: () => answers.shift() });
+  await registry.login("ada", "secret");
+  const waits = [];
+  const slept = [];
+  const got = await registry.requestDownloadWhenReady("d1", "FULL", { onPending: (s) => waits.push(s),
+    sleep: async (s) => { slept.push(s); } });
+  assert.deepEqual(got, link);
+  assert.deepEqual(waits, [3, 3]);
+  assert.deepEqual(slept, [3, 3]);
+  assert.equal(calls.filter((c) => c.operationName === "RequestDownload").length, 3);
+
+  answers = [pending, pending];
+  await assert.rejects(registry.requestDownloadWhenReady("d1", "FULL", { maxWaitSeconds: 4, sleep: async () => {} }),
+    { code: "MIRROR_PENDING" });
+});
+
 test("sensitive models: the flag, the monitor and the history go through their operations", async () => {
   const monitor = { program: "process.exit(0)", sha256: "ff", updatedBy: "ada", updatedAt: "2025-01-01" };
   const { registry, calls } = client({
@@ -264,7 +286,9 @@ test("logout forgets the token and the credentials", async () => {
 });
 
 test("a model page whose only failing field is its rating is shown without the rating", async () => {
-  const artifact = { artifactId: "m1", name: "acme", rating: null };
+  const version = { artifactId: "m1", version: "1.0.0", revision: null, createdAt: "2025-01-01" };
+  const artifact = { artifactId: "m1", name: "acme", rating: null,
+    versions: { edges: [{ node: version }], pageInfo: { hasNextPage: false, endCursor: "c1" } } };
   const { registry } = client({
     ModelPage: (v) => (v.id === "m1"
       ? { data: { artifact }, errors: [{ message: "no rating", path: ["artifact", "rating"],
@@ -273,6 +297,7 @@ test("a model page whose only failing field is its rating is shown without the r
         extensions: { code: "UPSTREAM_ERROR" } }] }),
   });
   await registry.login("ada", "secret");
-  assert.deepEqual(await registry.modelPage("m1"), artifact);
+  assert.deepEqual(await registry.modelPage("m1"), { ...artifact,
+    versions: { nodes: [version], hasNextPage: false, endCursor: "c1" } });  // the history as a page
   await assert.rejects(registry.modelPage("m2"), { code: "UPSTREAM_ERROR" });
 });

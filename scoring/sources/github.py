@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
@@ -44,6 +45,7 @@ class GitHubSource:
         backoff: float = 0.5,
         max_pages: int = 10,
         max_workers: int = 8,
+        archive_hosts: tuple[str, ...] = ("codeload.github.com",),
     ) -> None:
         self._api_url = httpx.URL(api_url.rstrip("/") + "/")
         self._token = token
@@ -51,13 +53,15 @@ class GitHubSource:
         self._retrying = build_retrying(retries, backoff)
         self._max_pages = max_pages
         self._max_workers = max_workers
+        self._archive_hosts = archive_hosts
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
     # --- public API ---------------------------------------------------------------------------------------
 
     def repo(self, ref: SourceRef) -> GitHubRepo:
-        """Repository metadata plus README text, the recursive file tree (with sizes) and tag names."""
+        """Repository metadata plus, at one commit (the head of the URL's revision, else of the default branch):
+        README text, the recursive file tree (with sizes) and the names of the tags pointing at that commit."""
         data = self._get_json(_repo_path(ref))
         if not isinstance(data, dict):
             raise SourceError(f"GitHub returned a {type(data).__name__} for repository {ref.repo_id}")
@@ -65,15 +69,17 @@ class GitHubSource:
         if full_name.count("/") != 1 or not all(is_valid_name(part) for part in full_name.split("/")):
             full_name = ref.repo_id
         base = f"repos/{full_name}"  # a renamed repository answered through a redirect: use its new name
-        branch = ref.revision or str(data.get("default_branch") or "main")
+        default_branch = str(data.get("default_branch") or "main")
+        sha = self._head(base, ref.revision or default_branch)
+        at = sha or ref.revision or default_branch
         with ThreadPoolExecutor(max_workers=3) as pool:
-            readme = pool.submit(self._readme, base, ref.revision)
-            tree = pool.submit(self._tree, base, branch)
+            readme = pool.submit(self._readme, base, sha or ref.revision)
+            tree = pool.submit(self._tree, base, at)
             tags = pool.submit(self._paged, f"{base}/tags", {}, 300)
         return GitHubRepo(
             ref=ref,
             full_name=full_name,
-            default_branch=str(data.get("default_branch") or "main"),
+            default_branch=default_branch,
             description=data.get("description"),
             license_spdx=_spdx(data.get("license")),
             stars=int(data.get("stargazers_count") or 0),
@@ -83,9 +89,26 @@ class GitHubSource:
             created_at=_date(data.get("created_at")),
             pushed_at=_date(data.get("pushed_at")),
             readme=readme.result(),
+            sha=sha,
             tree=tree.result(),
-            git_tags=[str(tag["name"]) for tag in tags.result()],
+            git_tags=[str(tag["name"]) for tag in tags.result()
+                      if sha is not None and (tag.get("commit") or {}).get("sha") == sha],
         )
+
+    def iter_archive(self, ref: SourceRef, revision: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """Stream the zip archive of the repository at `revision` (a commit sha): ``/repos/{o}/{r}/zipball/{rev}``.
+
+        GitHub answers with a redirect to its archive host (``codeload.github.com``): followed on the API's own
+        origin or over https to one of `archive_hosts`, without our token (the redirect carries its own). Opening
+        is retried; a stream broken half-way raises `SourceUnavailable`. Errors surface on first iteration."""
+        url = self._url(f"{_repo_path(ref)}/zipball/{quote(revision, safe='')}")
+        response = self._retrying.copy()(lambda: self._open_archive(url))
+        try:
+            yield from response.iter_bytes(chunk_size)
+        except httpx.HTTPError as exc:
+            raise SourceUnavailable(f"the archive of {ref.repo_id} broke off ({type(exc).__name__})") from exc
+        finally:
+            response.close()
 
     def contributors(self, ref: SourceRef, limit: int = 500) -> list[GitHubContributor]:
         """Contributors by commit count, as GitHub ranks them (at most `limit`)."""
@@ -167,6 +190,43 @@ class GitHubSource:
                 raise SourceError(f"GitHub redirected to another host ({url.host}); not followed")
         raise SourceError(f"too many redirects from GitHub for {url.path}")
 
+    def _open_archive(self, url: httpx.URL) -> httpx.Response:
+        """The archive's streamed response after following its redirects (see `iter_archive`)."""
+        for _ in range(_MAX_REDIRECTS + 1):
+            request = self._http().build_request("GET", url)
+            if not self._same_origin(url):
+                del request.headers["Authorization"]  # the archive host's URL is its own credential
+            try:
+                response = self._http().send(request, stream=True)
+            except httpx.TimeoutException as exc:
+                raise SourceUnavailable(f"GitHub timed out on {url.path} ({type(exc).__name__})") from exc
+            except httpx.TransportError as exc:
+                raise SourceUnavailable(f"cannot reach GitHub for {url.path} ({type(exc).__name__})") from exc
+            location = response.headers.get("Location")
+            if response.is_redirect and location is not None:
+                response.close()
+                url = response.url.join(location)
+                if not (self._same_origin(url) or (url.scheme == "https" and url.host in self._archive_hosts)):
+                    raise SourceError(f"GitHub redirected the archive to another host ({url.host}); not followed")
+                continue
+            if response.status_code >= 400:
+                response.read()  # the status check reads the message
+                response.close()
+            _check_status(response)
+            return response
+        raise SourceError(f"too many redirects from GitHub for {url.path}")
+
+    def _head(self, base: str, revision: str) -> str | None:
+        """The commit `revision` (branch, tag or sha) names; None for an empty repository."""
+        try:
+            response = self._get(self._url(f"{base}/commits/{quote(revision, safe='')}"))
+        except SourceNotFound:
+            raise SourceNotFound(f"GitHub {base}: no revision {revision!r}") from None
+        if response.status_code == 409:  # empty repository
+            return None
+        sha = _json(response).get("sha")
+        return str(sha) if isinstance(sha, str) and sha else None
+
     def _get_json(self, path: str, missing_ok: bool = False) -> Any:
         try:
             response = self._get(self._url(path))
@@ -217,9 +277,9 @@ class GitHubSource:
         except SourceNotFound:
             return ""
 
-    def _tree(self, base: str, branch: str) -> list[RepoFile]:
+    def _tree(self, base: str, revision: str) -> list[RepoFile]:
         try:
-            response = self._get(self._url(f"{base}/git/trees/{quote(branch, safe='')}"), {"recursive": "1"})
+            response = self._get(self._url(f"{base}/git/trees/{quote(revision, safe='')}"), {"recursive": "1"})
         except SourceNotFound:
             return []
         if response.status_code == 409:  # empty repository
@@ -264,7 +324,7 @@ def _check_status(response: httpx.Response) -> None:
         retry_after = _retry_after(response)
         hint = f"; retry in {retry_after:.0f} s" if retry_after is not None else ""
         raise SourceRateLimited(f"rate limited by GitHub ({status}) on {what}{hint}", retry_after=retry_after)
-    if status in (403, 404, 410, 451):
+    if status in (403, 404, 410, 422, 451):  # 422: GitHub's answer for a revision that names no commit
         raise SourceNotFound(f"{what}: {status} {_message(response)}")
     if status == 401:
         raise SourceError(f"{what}: GitHub rejected the token (401)")

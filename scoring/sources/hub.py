@@ -67,7 +67,8 @@ class HubSource:
         self._lock = threading.Lock()
 
     def fetch(self, ref: SourceRef) -> HubRepo:
-        """Snapshot a model or dataset: metadata, file sizes/LFS hashes, card, config and git tags."""
+        """Snapshot a model or dataset at the URL's revision (default: main): metadata, file sizes/LFS hashes, card,
+        config, and the git tags pointing at the commit read (tags on other commits are not this snapshot's)."""
         if ref.kind not in ("hf_model", "hf_dataset"):
             raise ValueError(f"HubSource cannot fetch a {ref.kind} reference")
         info = self._retry(lambda: self._info(ref), f"{ref.repo_id} metadata")
@@ -81,7 +82,7 @@ class HubSource:
             config = pool.submit(self._optional_file, ref, revision, "config.json", sizes, SMALL_FILE_CAP)
             adapter = pool.submit(self._optional_file, ref, revision, "adapter_config.json", sizes, SMALL_FILE_CAP)
             alias = pool.submit(self._legacy_alias, ref)
-        repo = _base_repo(ref, info, files, tags.result())
+        repo = _base_repo(ref, info, files, [name for name, target in tags.result() if target == info.sha])
         repo.aliases = alias.result()
         _apply_card(repo, *card.result())
         repo.config, repo.config_error = _json_object(*config.result(), "config.json")
@@ -216,14 +217,15 @@ class HubSource:
             return []
         return [ref.name] if isinstance(answered, dict) and answered.get("id") == ref.repo_id else []
 
-    def _git_tags(self, ref: SourceRef) -> list[str]:
-        """Tag names from ``/api/{type}s/{id}/refs`` (`HfApi.list_repo_refs` takes no timeout)."""
+    def _git_tags(self, ref: SourceRef) -> list[tuple[str, str]]:
+        """(name, target commit) of each tag, from ``/api/{type}s/{id}/refs`` (`HfApi.list_repo_refs` takes no
+        timeout)."""
         from huggingface_hub import get_session, hf_raise_for_status
 
         url = f"{self._endpoint}/api/{_repo_type(ref)}s/{ref.repo_id}/refs"
         response = get_session().get(url, headers=self._headers(), timeout=self._timeout)
         hf_raise_for_status(response)
-        return [str(tag["name"]) for tag in response.json().get("tags", [])]
+        return [(str(tag["name"]), str(tag.get("targetCommit") or "")) for tag in response.json().get("tags", [])]
 
     def _file_url(self, ref: SourceRef, revision: str, path: str) -> str:
         from huggingface_hub import hf_hub_url

@@ -56,7 +56,7 @@ class HubRepo(BaseModel):
     adapter_config: dict[str, Any] | None = None  # adapter_config.json (PEFT) when present
     adapter_config_error: str | None = None
     tags: list[str] = Field(default_factory=list)
-    git_tags: list[str] = Field(default_factory=list)  # git tag names (for versions "vX" / "X")
+    git_tags: list[str] = Field(default_factory=list)  # names of the git tags pointing at `sha` (versions "vX", "X")
     files: list[RepoFile] = Field(default_factory=list)
     downloads: int = 0
     likes: int = 0
@@ -120,5 +120,6 @@ class GitHubRepo(BaseModel):
     created_at: datetime | None = None
     pushed_at: datetime | None = None
     readme: str = ""
+    sha: str | None = None  # the commit read: the head of the URL's revision, else of the default branch
     tree: list[RepoFile] = Field(default_factory=list)
-    git_tags: list[str] = Field(default_factory=list)
+    git_tags: list[str] = Field(default_factory=list)  # names of the tags pointing at `sha`

@@ -136,9 +136,11 @@ def test_upload_with_progress_then_download(page, registry, tmp_path):
     nav(page, "Upload").click()
     assert axe_violations(page) == []
     page.get_by_label("Model name").fill("acme-tiny-bert")
+    page.get_by_label("Version (optional)").fill("3.0.0")
     page.get_by_label("Package (zip)").set_input_files(str(package))
     page.get_by_role("button", name="Upload").click()
-    expect(page.locator("p.status").filter(has_text="acme-tiny-bert was uploaded and registered.")).to_be_visible()
+    expect(page.locator("p.status").filter(has_text="acme-tiny-bert 3.0.0 was uploaded and registered.")
+           ).to_be_visible()
     expect(page.locator("#upload-progress")).to_have_js_property("value", 100)
     expect(page.locator("#upload-percent")).to_have_text("100%")
     assert axe_violations(page) == []
@@ -155,6 +157,30 @@ def test_upload_with_progress_then_download(page, registry, tmp_path):
         assert data[:2] == b"PK", part
         if part == "FULL":
             assert hashlib.sha256(data).hexdigest() == hashlib.sha256(package.read_bytes()).hexdigest()
+
+
+def test_an_artifact_page_shows_its_version_and_links_its_history(page, registry, fake_hub_server):
+    repo = "acme/ui-history"
+    fake_hub_server.add_dataset(repo, {"data.csv": b"v,1\n"}, card="# history\n", git_tags=["v1.0.0"])
+    first = registry.graphql("mutation($i: IngestArtifactInput!) { ingestArtifact(input: $i) { artifact { "
+                             "artifactId } errors { code } } }", i={"type": "DATASET",
+                                                                    "url": f"https://huggingface.co/datasets/{repo}"})
+    old_id = first["ingestArtifact"]["artifact"]["artifactId"]
+    pushed = fake_hub_server.add_dataset(repo, {"data.csv": b"v,2\n"}, card="# history\n", git_tags=["v1.1.0"])
+    registry.graphql("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { errors { code } } }",
+                     i={"artifactId": old_id, "url": f"https://huggingface.co/datasets/{repo}"})
+    sign_in(page)
+    page.goto(f"/#/artifact/{old_id}")
+    expect(page.get_by_role("heading", level=1, name="ui-history")).to_be_visible()
+    history = page.get_by_role("table", name="Versions of ui-history, newest first")
+    expect(history.get_by_role("row").nth(2)).to_contain_text("1.0.0 (this version)")
+    assert axe_violations(page) == []
+    page.locator("#newer-version").get_by_role("link", name="1.1.0").click()
+    expect(history.get_by_role("row").nth(1)).to_contain_text("1.1.0 (this version)")
+    expect(page.locator("dl.facts")).to_contain_text(pushed.sha[:12])
+    history.get_by_role("link", name="1.0.0").click()
+    expect(page.locator("#newer-version")).to_be_visible()
+    assert axe_violations(page) == []
 
 
 def test_admin_registers_users_and_reads_the_audit_trail(page, registry):

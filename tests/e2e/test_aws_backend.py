@@ -5,7 +5,9 @@ SeaweedFS checks those signatures, so this is the flow a Lambda deployment uses.
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
+import zipfile
 
 import httpx
 import pytest
@@ -76,3 +78,22 @@ def test_ingest_search_upload_download_delete_on_aws(aws_gql, tmp_path):
     gql('mutation($id: String!) { deleteArtifact(input: {artifactId: $id}) { deletedId } }', id=artifact_id)
     assert not any(registry.blobs.exists(k) for k in keys)
     assert gql("mutation { resetRegistry { ok } }")["data"]["resetRegistry"]["ok"] is True
+
+
+def test_code_downloads_through_a_presigned_redirect_and_versions_are_indexed_on_aws(aws_gql, fake_hub):
+    gql, registry = aws_gql
+    first = fake_hub.add_github_repo("acme/aws-tools", {"tool.py": b"print(1)\n"}, readme="# tools\n", tags=["v1.4.0"])
+    code = ingested(gql, url="https://github.com/acme/aws-tools", type_="CODE")
+    assert code["version"] == "1.4.0"
+    fake_hub.add_github_repo("acme/aws-tools", {"tool.py": b"print(2)\n"}, readme="# tools\n", tags=["v1.5.0"])
+    update = gql('mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { version } } }',
+                 i={"artifactId": code["artifactId"], "url": "https://github.com/acme/aws-tools"})
+    assert update["data"]["updateArtifact"]["artifact"]["version"] == "1.5.0"
+    searched = nodes(gql('{ artifactsByVersion(query: "~1.4.0") { edges { node { artifactId } } } }'),
+                     "artifactsByVersion")
+    assert searched == [{"artifactId": code["artifactId"]}]
+    headers = {"X-Authorization": f"bearer {gql.token}"}
+    answer = gql.client.get(f"/download/{code['artifactId']}", headers=headers, follow_redirects=False)
+    assert answer.status_code == 307 and answer.headers["location"].startswith(registry.settings.s3_endpoint_url)
+    archive = zipfile.ZipFile(io.BytesIO(httpx.get(answer.headers["location"]).content))
+    assert archive.read(f"acme-aws-tools-{first.head_sha[:7]}/tool.py") == b"print(1)\n"  # the pinned commit

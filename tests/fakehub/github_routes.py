@@ -1,9 +1,12 @@
 """The GitHub REST endpoints GitHubSource calls, answered from fixture repositories.
 
-Implemented under the API base: /repos/{o}/{r}, /readme (raw or base64 JSON), /license, /git/trees/{branch}
-(``?recursive=1``), /tags, /contributors, /commits (``?since=``), /pulls (``?state=``), /pulls/{n}/files,
-/pulls/{n}/reviews.  Lists paginate with ``per_page``/``page`` and a ``Link`` header like GitHub's.
-Owner/repo lookups are case-insensitive, as on GitHub.
+Implemented under the API base: /repos/{o}/{r}, /readme (raw or base64 JSON, ``?ref=``), /license,
+/git/trees/{rev} (``?recursive=1``), /tags (each with its commit), /contributors, /commits (``?since=``),
+/commits/{rev} (the commit a branch, tag or sha names), /pulls (``?state=``), /pulls/{n}/files, /pulls/{n}/reviews,
+and /zipball/{rev}, which redirects (302, like GitHub's to codeload.github.com) to ``/_codeload/{o}/{r}/legacy.zip/
+{sha}`` under the same base, where the revision's archive is served.  A revision may name an older revision of a
+repository that was added again (`GitHubRepoFixture.previous`).  Lists paginate with ``per_page``/``page`` and a
+``Link`` header like GitHub's.  Owner/repo lookups are case-insensitive, as on GitHub.
 """
 from __future__ import annotations
 
@@ -15,9 +18,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tests.fakehub.repos import GitHubRepoFixture
+from tests.fakehub.repos import FakeCommit, GitHubRepoFixture, tag_targets
 
 GitHubRepos = Mapping[str, GitHubRepoFixture]  # full_name.lower() -> repo
+_EPOCH = datetime(2024, 1, 15, 12, 0, tzinfo=timezone.utc)
 
 
 def github_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -27,14 +31,25 @@ def github_error(status: int, message: str, headers: dict[str, str] | None = Non
 
 def handle_github(request: Request, api_url: str, segments: list[str], repos: GitHubRepos) -> Response:
     """Dispatch a request whose path (below the API base) is `segments`."""
-    if len(segments) < 3 or segments[0] != "repos":
+    if len(segments) < 3 or segments[0] not in ("repos", "_codeload"):
         return github_error(404, "Not Found")
     repo = repos.get(f"{segments[1]}/{segments[2]}".lower())
     if repo is None:
         return github_error(404, "Not Found")
     rest = segments[3:]
+    if segments[0] == "_codeload":
+        revision = repo.at(rest[1]) if rest[:1] == ["legacy.zip"] and len(rest) == 2 else None
+        if revision is None:
+            return github_error(404, "Not Found")
+        return Response(revision.archive(), media_type="application/zip")
     if not rest:
         return JSONResponse(repo.repo_json(api_url))
+    if rest[0] == "zipball" and len(rest) == 2:
+        revision = repo.at(rest[1])
+        if revision is None:
+            return github_error(404, "Not Found")
+        return Response(status_code=302, headers={
+            "Location": f"{api_url}/_codeload/{repo.full_name}/legacy.zip/{revision.head_sha}"})
     route = _ROUTES.get((rest[0], len(rest)))
     if route is None:
         return github_error(404, "Not Found")
@@ -42,7 +57,8 @@ def handle_github(request: Request, api_url: str, segments: list[str], repos: Gi
 
 
 def _readme(request: Request, repo: GitHubRepoFixture, rest: list[str]) -> Response:
-    text = repo.readme
+    revision = repo.at(request.query_params.get("ref") or repo.default_branch)
+    text = revision.readme if revision is not None else None
     if text is None:
         return github_error(404, "Not Found")
     if "raw" in request.headers.get("accept", ""):
@@ -59,19 +75,29 @@ def _license(request: Request, repo: GitHubRepoFixture, rest: list[str]) -> Resp
 
 
 def _tree(request: Request, repo: GitHubRepoFixture, rest: list[str]) -> Response:
-    if rest[1] != "trees" or rest[2] not in (repo.default_branch, *repo.tags):
+    revision = repo.at(rest[2])
+    if rest[1] != "trees" or revision is None:
         return github_error(404, "Not Found")
-    if not repo.files:
+    if not revision.files:
         return github_error(409, "Git Repository is empty.")
-    entries = repo.tree_json()
+    entries = revision.tree_json()
     if request.query_params.get("recursive") in (None, "", "0", "false"):
         entries = [e for e in entries if "/" not in e["path"]]
     return JSONResponse({"sha": rest[2], "tree": entries, "truncated": False})
 
 
 def _tags(request: Request, repo: GitHubRepoFixture, rest: list[str]) -> Response:
-    rows = [{"name": tag, "commit": {"sha": f"{i:040x}"}} for i, tag in enumerate(repo.tags)]
-    return _page(request, rows)
+    return _page(request, [{"name": tag, "commit": {"sha": sha}} for tag, sha in tag_targets(repo).items()])
+
+
+def _commit(request: Request, repo: GitHubRepoFixture, rest: list[str]) -> Response:
+    revision = repo.at(rest[1])
+    if revision is None:
+        return github_error(422, f"No commit found for SHA: {rest[1]}")
+    if not revision.files:
+        return github_error(409, "Git Repository is empty.")
+    newest = max(revision.commits, key=lambda c: c.date) if revision.commits else FakeCommit(None, _EPOCH)
+    return JSONResponse({**newest.json(), "sha": revision.head_sha})
 
 
 def _contributors(request: Request, repo: GitHubRepoFixture, rest: list[str]) -> Response:
@@ -134,6 +160,7 @@ _ROUTES: dict[tuple[str, int], _Route] = {
     ("tags", 1): _tags,
     ("contributors", 1): _contributors,
     ("commits", 1): _commits,
+    ("commits", 2): _commit,
     ("pulls", 1): _pulls,
     ("pulls", 3): _pull_detail,
 }

@@ -1,10 +1,13 @@
 """The Hugging Face Hub endpoints huggingface_hub 2.x calls, answered from fixture repositories.
 
 Implemented: GET /api/{models,datasets}/{id}[/revision/{rev}] (``?blobs=true`` adds sizes and LFS data),
-GET .../refs, GET .../tree/{rev}[/{path}], POST .../paths-info/{rev}, GET .../commits/{rev} (newest first,
+GET .../refs (each tag with the commit it points at), GET .../tree/{rev}[/{path}], POST .../paths-info/{rev},
+GET .../commits/{rev} (newest first,
 pages of `COMMITS_PER_PAGE` with ``?p=N`` and a ``Link`` header), GET /api/organizations/{name}/overview
 (404 for a name that is not an organization), and GET/HEAD /[datasets/]{id}/resolve/{rev}/{path} with
-X-Repo-Commit, ETag, X-Linked-Etag and X-Linked-Size headers.
+X-Repo-Commit, ETag, X-Linked-Etag and X-Linked-Size headers. A revision (branch, tag or sha) may name an older
+revision of a repository that was added again (`HubRepoFixture.previous`): metadata, trees and files are then that
+revision's.
 An alias (a legacy id such as ``bert-base-uncased``) answers 307 with the same path under the canonical id.
 Errors carry X-Error-Code (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo) like the real hub.
 """
@@ -84,21 +87,22 @@ async def _api(request: Request, repo_type: str, segments: list[str], repos: Hub
     if not rest:
         return JSONResponse(repo.info_json(blobs))
     action, args = rest[0], rest[1:]
-    if action in ("revision", "tree", "paths-info") and (not args or not repo.has_revision(args[0])):
-        return hub_error(404, "RevisionNotFound", "Invalid rev id")
-    if action == "revision" and len(args) == 1:
-        return JSONResponse(repo.info_json(blobs))
     if action == "refs" and not args:
         return JSONResponse(repo.refs_json())
+    if action not in ("revision", "tree", "paths-info", "commits") or not args:
+        return hub_error(404, "NotFound", "Not found")
+    revision = repo.at(args[0])
+    if revision is None:
+        return hub_error(404, "RevisionNotFound", "Invalid rev id")
+    if action == "revision" and len(args) == 1:
+        return JSONResponse(revision.info_json(blobs))
     if action == "commits" and len(args) == 1:
-        if not repo.has_revision(args[0]):
-            return hub_error(404, "RevisionNotFound", "Invalid rev id")
         return _commits(request, repo)
     if action == "tree":
-        return _tree(repo, "/".join(args[1:]), request.query_params.get("recursive", "").lower() == "true")
+        return _tree(revision, "/".join(args[1:]), request.query_params.get("recursive", "").lower() == "true")
     if action == "paths-info" and request.method == "POST":
         form = await request.form()
-        return _paths_info(repo, [str(p) for p in form.getlist("paths")])
+        return _paths_info(revision, [str(p) for p in form.getlist("paths")])
     return hub_error(404, "NotFound", "Not found")
 
 
@@ -148,9 +152,10 @@ def _resolve(request: Request, repo_type: str, segments: list[str], repos: HubRe
     assert repo is not None
     if len(rest) < 3 or rest[0] != "resolve":
         return hub_error(404, "NotFound", "Not found")
-    revision, path = rest[1], "/".join(rest[2:])
-    if not repo.has_revision(revision):
+    revision, path = repo.at(rest[1]), "/".join(rest[2:])
+    if revision is None:
         return hub_error(404, "RevisionNotFound", "Invalid rev id")
+    repo = revision
     file = repo.files.get(path)
     if file is None:
         return hub_error(404, "EntryNotFound", "Entry not found")

@@ -6,10 +6,12 @@ hashed once) or an `int` (a weight file of that size whose bytes are never serve
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 import yaml
 
@@ -177,6 +179,8 @@ class HubRepoFixture:
     last_modified: datetime = _DEFAULT_DATE
     extra_info: dict[str, Any] = field(default_factory=dict)  # merged into the /api/... info JSON
     commits: list[FakeHubCommit] = field(default_factory=list)  # any order; served newest first
+    # Older revisions by sha, oldest first: re-adding a repository keeps what it was, as a push keeps git history.
+    previous: dict[str, HubRepoFixture] = field(default_factory=dict)
 
     def history(self) -> list[FakeHubCommit]:
         """The commits, or the hub's default: its "initial commit" and one upload by the namespace's owner."""
@@ -193,12 +197,21 @@ class HubRepoFixture:
         return hashlib.sha1(f"{self.repo_type}:{self.repo_id}\n{listing}".encode()).hexdigest()
 
     @property
+    def revision_sha(self) -> str:
+        return self.sha
+
+    @property
     def card_data(self) -> dict[str, Any] | None:
         readme = self.files.get("README.md")
         return card_front_matter(readme.content.decode("utf-8", "replace")) if readme and readme.content else None
 
+    def at(self, revision: str) -> HubRepoFixture | None:
+        """The repository as of `revision`: this one for a branch, its sha or its tags; an older revision for that
+        revision's sha or a tag only it holds; None for an unknown revision."""
+        return revision_of(self, revision, (self.sha, *self.branches))
+
     def has_revision(self, revision: str) -> bool:
-        return revision in (self.sha, *self.branches, *self.git_tags)
+        return self.at(revision) is not None
 
     def info_json(self, blobs: bool) -> dict[str, Any]:
         """The body of /api/models/{id} or /api/datasets/{id}."""
@@ -221,11 +234,46 @@ class HubRepoFixture:
         return info
 
     def refs_json(self) -> dict[str, Any]:
-        def ref(name: str, kind: str) -> dict[str, str]:
-            return {"name": name, "ref": f"refs/{kind}/{name}", "targetCommit": self.sha}
+        """Branches at this revision; each tag at the revision that last held it."""
+        def ref(name: str, kind: str, target: str) -> dict[str, str]:
+            return {"name": name, "ref": f"refs/{kind}/{name}", "targetCommit": target}
 
-        return {"branches": [ref(b, "heads") for b in self.branches], "converts": [],
-                "tags": [ref(t, "tags") for t in self.git_tags], "pullRequests": []}
+        return {"branches": [ref(b, "heads", self.sha) for b in self.branches], "converts": [],
+                "tags": [ref(t, "tags", target) for t, target in tag_targets(self).items()], "pullRequests": []}
+
+
+class Revisioned(Protocol):
+    """A fixture repository with a history of older revisions (hub or GitHub)."""
+
+    git_tags: list[str]
+    previous: Any  # dict[str, Self]: older revisions by sha, oldest first
+
+    @property
+    def revision_sha(self) -> str: ...
+
+
+R = TypeVar("R", bound=Revisioned)
+
+
+def revision_of(repo: R, revision: str, own: tuple[str, ...]) -> R | None:
+    """`repo` for one of its `own` names or its tags; else the older revision with that sha, or the most recent
+    older revision holding that tag."""
+    if revision in own or revision in repo.git_tags:
+        return repo
+    if revision in repo.previous:
+        return cast(R, repo.previous[revision])
+    holders = [old for old in repo.previous.values() if revision in old.git_tags]
+    return cast(R, holders[-1]) if holders else None
+
+
+def tag_targets(repo: Revisioned) -> dict[str, str]:
+    """Each tag's commit, this revision's tags first: they point at it, the others at the last older revision
+    holding them."""
+    older: dict[str, str] = {}
+    for old in repo.previous.values():
+        older.update({tag: old.revision_sha for tag in old.git_tags})
+    return {**{tag: repo.revision_sha for tag in repo.git_tags},
+            **{tag: sha for tag, sha in older.items() if tag not in repo.git_tags}}
 
 
 def hub_tags(card_data: dict[str, Any] | None, library_name: str | None, pipeline_tag: str | None) -> list[str]:
@@ -310,7 +358,45 @@ class GitHubRepoFixture:
     contributors: dict[str, int] = field(default_factory=dict)
     commits: list[FakeCommit] = field(default_factory=list)  # any order; served newest first
     pulls: list[FakePull] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # tags pointing at this revision's head commit
+    previous: dict[str, GitHubRepoFixture] = field(default_factory=dict)  # older revisions by head sha, oldest first
+
+    @property
+    def git_tags(self) -> list[str]:
+        return self.tags
+
+    @property
+    def head_sha(self) -> str:
+        """The default branch's head commit: changes with the files (and the history), like a new push."""
+        listing = "\n".join(f"{path}:{git_blob_sha(v) if isinstance(v, bytes) else v}"
+                            for path, v in sorted(self.files.items()))
+        newest = max(self.commits, key=lambda c: c.date).sha if self.commits else ""
+        return hashlib.sha1(f"{self.full_name}\n{newest}\n{listing}".encode()).hexdigest()
+
+    @property
+    def revision_sha(self) -> str:
+        return self.head_sha
+
+    def at(self, revision: str) -> GitHubRepoFixture | None:
+        """The repository as of `revision` (branch, sha or tag), as `HubRepoFixture.at`."""
+        return revision_of(self, revision, (self.head_sha, self.default_branch))
+
+    def file_bytes(self, path: str) -> bytes:
+        """A file's bytes; a size-only file reads as that many zero bytes."""
+        value = self.files[path]
+        return value if isinstance(value, bytes) else bytes(value)
+
+    def archive(self) -> bytes:
+        """The zipball GitHub serves for this revision: every file under one `{owner}-{repo}-{sha7}/` folder, with
+        fixed timestamps (the same revision always gives the same bytes)."""
+        root = f"{self.full_name.replace('/', '-')}-{self.head_sha[:7]}/"
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(zipfile.ZipInfo(root, date_time=(2024, 1, 15, 12, 0, 0)), b"")
+            for path in sorted(self.files):
+                archive.writestr(zipfile.ZipInfo(root + path, date_time=(2024, 1, 15, 12, 0, 0)),
+                                 self.file_bytes(path))
+        return buffer.getvalue()
 
     @property
     def readme(self) -> bytes | None:

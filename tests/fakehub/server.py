@@ -59,6 +59,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     hits: int = 0
+    gate: threading.Event | None = None  # set: held requests go on (see FakeHub.hold)
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -139,7 +140,9 @@ class FakeHub:
 
     def add_model(self, repo_id: str, files: dict[str, FileContent] | None = None, *, card: str | None = None,
                   tags: list[str] | None = None, **options: Any) -> HubRepoFixture:
-        """Register (or replace) a model.  `card` becomes README.md; its YAML front matter is the cardData.
+        """Register a model, or push a new revision of one: the revision it replaces stays readable by its sha and
+        by the tags it holds (`git_tags` are the tags of the new revision).  `card` becomes README.md; its YAML
+        front matter is the cardData.
 
         `files` values: bytes (served), Path (served from disk) or int (size-only weight, never served).
         `tags` default to what the hub derives from the card.  `options` are `HubRepoFixture` fields:
@@ -158,7 +161,8 @@ class FakeHub:
                         readme: str | None = None, license: str | None = None,
                         contributors: dict[str, int] | None = None, commits: Iterable[FakeCommit] = (),
                         pulls: Iterable[FakePull] = (), **options: Any) -> GitHubRepoFixture:
-        """Register (or replace) a GitHub repository ``owner/name``.
+        """Register a GitHub repository ``owner/name``, or push a new revision of it (the replaced one stays
+        readable by its head sha and by its tags, as with `add_model`).
 
         `readme` becomes README.md; `license` is an SPDX id (a LICENSE file is added); `options` are
         `GitHubRepoFixture` fields: description, default_branch, stars, forks, open_issues, archived,
@@ -173,6 +177,9 @@ class FakeHub:
                                  contributors=dict(contributors or {}), commits=list(commits), pulls=list(pulls),
                                  **options)
         with self._lock:
+            old = self.github_repos.get(full_name.lower())
+            if old is not None and old.head_sha != repo.head_sha:
+                repo.previous = {**old.previous, old.head_sha: old}
             self.github_repos[full_name.lower()] = repo
         return repo
 
@@ -198,6 +205,9 @@ class FakeHub:
         repo = HubRepoFixture(repo_type=repo_type, repo_id=repo_id, files=built, tags=[], **options)
         repo.tags = tags if tags is not None else hub_tags(repo.card_data, repo.library_name, repo.pipeline_tag)
         with self._lock:
+            old = self.hub_repos.get((repo_type, repo_id))
+            if old is not None and old.sha != repo.sha:
+                repo.previous = {**old.previous, old.sha: old}
             self.hub_repos[(repo_type, repo_id)] = repo
         return repo
 
@@ -212,6 +222,14 @@ class FakeHub:
         with self._lock:
             self._faults.append(fault)
         return fault
+
+    def hold(self, pattern: str, method: str | None = None) -> threading.Event:
+        """Hold requests whose path matches `pattern` until the returned event is set, then answer them as usual:
+        a test sees work in flight without timing anything. `reset()` lets every held request go."""
+        gate = threading.Event()
+        with self._lock:
+            self._faults.append(Fault(pattern=pattern, method=method, gate=gate))
+        return gate
 
     def rate_limit_github(self, times: int | None = None) -> Fault:
         """GitHub's primary rate limit: 403 with X-RateLimit-Remaining: 0 and a reset a minute away."""
@@ -245,6 +263,9 @@ class FakeHub:
     def reset(self) -> None:
         """Back to the baseline: no faults, no latency, empty log, registrations added since dropped."""
         with self._lock:
+            for fault in self._faults:
+                if fault.gate is not None:
+                    fault.gate.set()
             self._faults.clear()
             self._log.clear()
             self.latency = 0.0
@@ -277,6 +298,8 @@ class FakeHub:
 
     async def _answer(self, request: Request, segments: list[str], fault: Fault | None) -> Response:
         if fault is not None:
+            while fault.gate is not None and not fault.gate.is_set() and not self._stopping:
+                await asyncio.sleep(0.01)
             await self._sleep(fault.delay)
             if fault.status is not None:
                 return Response(fault.body, status_code=fault.status, headers=fault.headers)

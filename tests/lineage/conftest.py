@@ -30,7 +30,7 @@ def registry(settings: Settings, tmp_path) -> Iterator[Registry]:
     built = Registry(settings=settings, metadata=metadata, blobs=FileBlobStore(tmp_path / "blobs"), hub=hub,
                      github=github)
     built.artifacts = ArtifactService(settings, metadata, metadata, metadata, metadata, built.blobs,
-                                      SourceReader(hub, github))  # no gate
+                                      SourceReader(hub, github), monitors=metadata)  # no gate
     built.lineage = LineageService(metadata, built.artifacts, github)
     yield built
     github.close()

@@ -53,6 +53,19 @@ def test_stored_parent_urls_the_metadata_no_longer_explains_still_count_with_the
     assert [(e.parent_id, e.child_id, e.relation) for e in down.edges] == [("base", "child", "base_model")]
 
 
+def test_a_url_resolves_to_the_newest_version_of_each_name_both_ways():
+    old_base, new_base = hub_model("base-1", "org/base", []), hub_model("base-2", "org/base", [])
+    new_base.version = "1.1.0"
+    old_child = hub_model("child-1", "org/child", ["org/base"])
+    new_child = hub_model("child-2", "org/child", ["org/base"])
+    new_child.version = "2.0.0"
+    everything = service(old_base, new_base, old_child, new_child)
+    up = everything.graph(ADMIN, "child-1", 1, LineageDirection.ANCESTORS)
+    assert [(e.parent_id, e.child_id) for e in up.edges] == [("base-2", "child-1")]
+    down = everything.graph(ADMIN, "base-1", 1, LineageDirection.DESCENDANTS)
+    assert [(e.parent_id, e.child_id) for e in down.edges] == [("base-1", "child-2")]
+
+
 def test_cost_parts_and_unknown_artifacts():
     model = hub_model("m", "org/m", [])
     model.files = [FileEntry(path="model.safetensors", size=4_000_000), FileEntry(path="config.json", size=500),

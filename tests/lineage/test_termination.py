@@ -24,8 +24,9 @@ def graphs(draw: st.DrawFn) -> list[tuple[int, list[int]]]:
 
 
 def build(graph: list[tuple[int, list[int]]]) -> tuple[MemoryStore, list[Artifact]]:
-    artifacts = [hub_model(f"m{i}", f"org/u{url}", [f"org/u{p}" for p in parents])
-                 for i, (url, parents) in enumerate(graph)]
+    """Artifacts sharing a URL are ingested under names of their own (versions of one name would be one node)."""
+    artifacts = [hub_model(f"m{i}", f"org/u{url}", [f"org/u{p}" for p in parents]).model_copy(
+        update={"name": f"u{url}-as-m{i}"}) for i, (url, parents) in enumerate(graph)]
     return MemoryStore(artifacts), artifacts
 
 

@@ -13,6 +13,7 @@ from registry.audit import AuditService
 from registry.auth import UserService
 from registry.download import DownloadService
 from registry.health import HealthService
+from registry.mirror import Mirrors
 from registry.model import Permission, Token, User
 from registry.monitor import MonitorRunner
 from registry.package import PackageService
@@ -60,6 +61,7 @@ class Services:
     audit: AuditService
     downloads: DownloadService
     sensitive: SensitiveModels
+    mirrors: Mirrors
 
     def token_for(self, user: User) -> str:
         """A bearer secret for `user`, stored the way UserService stores tokens (sha256 of the secret)."""
@@ -76,21 +78,23 @@ def small_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(**{**values, **overrides})
 
 
-def build_services(settings: Settings, metadata: Any, blobs: Any, hub: Any = None) -> Services:
+def build_services(settings: Settings, metadata: Any, blobs: Any, hub: Any = None, github: Any = None) -> Services:
     """The services as registry/container.py wires them; links are signed unless the blob store presigns."""
     upstream: Any = Offline()
     metadata.put_setting(POLICY_SETTING, OPEN_GATE)
     rater = RatingService(upstream, upstream, metadata, metadata, timeout=5)
     artifacts = ArtifactService(settings, metadata, metadata, metadata, metadata, blobs,
-                                SourceReader(upstream, upstream), rater)
-    packages = PackageService(settings, metadata, metadata, blobs, artifacts, hub)
+                                SourceReader(upstream, upstream), rater, monitors=metadata)
+    mirrors = Mirrors(settings, metadata, metadata, blobs, hub or upstream, github or upstream)
+    packages = PackageService(settings, metadata, metadata, blobs, artifacts, mirrors)
     audit = AuditService(metadata, metadata, settings.max_page_size)
     signer = None if getattr(blobs, "presign", False) else deployment_signer(settings)
     downloads = DownloadService(settings, artifacts, metadata, packages, metadata, metadata, metadata, audit, blobs,
                                 MonitorRunner.from_settings(settings), signer)
     return Services(settings=settings, metadata=metadata, blobs=blobs, users=UserService(metadata, settings),
                     artifacts=artifacts, packages=packages, health=HealthService(stores={}), audit=audit,
-                    downloads=downloads, sensitive=SensitiveModels(settings, metadata, metadata, audit))
+                    downloads=downloads, sensitive=SensitiveModels(settings, metadata, metadata, audit),
+                    mirrors=mirrors)
 
 
 @pytest.fixture(params=["memory", "local"])

@@ -10,7 +10,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from registry.errors import Aborted, Conflict, NotFound, TooLarge
-from registry.model import Artifact, ArtifactStatus, AuditEntry, DownloadRecord, Monitor, Operation, Token, Upload, User
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor,
+                            Operation, Token, Upload, User)
+from registry.paging import as_utc, sort_key
 from registry.ports import Claim, Epoch, Guard, TokenGrant
 
 
@@ -32,6 +34,37 @@ class MemoryMetadata:
         self.operations: dict[str, Operation] = {}
         self.epoch = Epoch(0, 0.0)
         self._lock = threading.RLock()  # each method is atomic, as the ports require
+        self.mirrors: dict[str, MirrorJob] = {}
+
+    def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
+        wanted = set(types or ArtifactType)
+        return sorted((a.model_copy(deep=True) for a in self.artifacts.values()
+                       if a.name == name and a.type in wanted and a.status is ArtifactStatus.READY), key=sort_key)
+
+    def start_mirror(self, job: MirrorJob) -> bool:
+        held = self.mirrors.get(job.artifact_id)
+        if held is not None and as_utc(held.lease_until) > as_utc(job.started_at):
+            return False
+        self.mirrors[job.artifact_id] = job
+        return True
+
+    def get_mirror(self, artifact_id: str) -> MirrorJob | None:
+        return self.mirrors.get(artifact_id)
+
+    def renew_mirror(self, artifact_id: str, owner: str, lease_until: Any) -> bool:
+        held = self.mirrors.get(artifact_id)
+        if held is None or held.owner != owner:
+            return False
+        self.mirrors[artifact_id] = held.model_copy(update={"lease_until": lease_until})
+        return True
+
+    def end_mirror(self, artifact_id: str, owner: str, failure: MirrorJob | None = None) -> None:
+        held = self.mirrors.get(artifact_id)
+        if held is not None and held.owner == owner:
+            if failure is None:
+                del self.mirrors[artifact_id]
+            else:
+                self.mirrors[artifact_id] = failure
 
     def get_setting(self, name: str) -> dict[str, Any] | None:
         return self.settings.get(name)
@@ -68,6 +101,7 @@ class MemoryMetadata:
         self.ratings.pop(artifact_id, None)
         self.monitors.pop(artifact_id, None)
         self.appearances.pop(artifact_id, None)
+        self.mirrors.pop(artifact_id, None)
 
     def count_appearances(self, artifact_ids: Iterable[str]) -> None:
         self.appearances.update(set(artifact_ids))

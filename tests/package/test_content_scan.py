@@ -174,7 +174,8 @@ def mirror_services(tmp_path: Path, files: dict[str, bytes]) -> tuple[Services, 
     hub = StubHub(files)
     services = build_services(small_settings(tmp_path), MemoryMetadata(), MemoryBlobs(), hub=hub)
     artifact = Artifact(id="hub-1", type=ArtifactType.MODEL, name="org/model",
-                        source_url="https://huggingface.co/org/model", metadata={"sha": "c0ffee"},
+                        source_url="https://huggingface.co/org/model", revision="c0ffee",
+                        metadata={"source": "huggingface"},
                         files=[FileEntry(path=p, size=len(d), sha256=sha(d)) for p, d in files.items()])
     services.artifacts.store_new(UPLOADER, artifact)
     return services, hub, artifact
@@ -209,7 +210,7 @@ def test_a_hub_model_with_suspicious_pickles_is_mirrored_with_its_findings(tmp_p
     stored = services.metadata.get_artifact(artifact.id)
     scan = ContentScan.of(stored)
     assert stored.package_sha256 and scan is not None and scan.verdict is ContentVerdict.SUSPICIOUS
-    assert stored.metadata["sha"] == "c0ffee"  # the ingest metadata is kept beside the scan
+    assert stored.metadata["source"] == "huggingface"  # the ingest metadata is kept beside the scan
 
 
 def test_a_mirror_keeps_what_changed_on_the_record_while_it_ran(tmp_path):

@@ -175,7 +175,7 @@ class StubHub:
 def hub_artifact(services, files: dict[str, bytes]) -> Artifact:
     entries = [FileEntry(path=p, size=len(d), sha256=sha(d)) for p, d in files.items()]
     artifact = Artifact(id="hub-1", type=ArtifactType.MODEL, name="org/model", files=entries,
-                        source_url="https://huggingface.co/org/model", metadata={"sha": "c0ffee"})
+                        source_url="https://huggingface.co/org/model", revision="c0ffee")
     services.artifacts.store_new(UPLOADER, artifact)
     return artifact
 
@@ -204,12 +204,20 @@ def test_a_mirror_whose_bytes_differ_from_the_manifest_is_refused(tmp_path):
     assert services.metadata.get_artifact(artifact.id).package_sha256 is None
 
 
-def test_ingested_artifacts_have_no_stored_package(services):
+def test_an_artifact_without_package_or_source_has_nothing_to_download(services):
+    services.artifacts.store_new(UPLOADER, Artifact(id="bare-1", type=ArtifactType.MODEL, name="bare"))
+    with pytest.raises(NotFound, match="no stored package and no source"):
+        services.downloads.deliver(UPLOADER, "bare-1")
+
+
+def test_an_ingested_artifact_whose_source_is_unreachable_stores_nothing(services):
     ingested = Artifact(id="ingested-1", type=ArtifactType.MODEL, name="bert-base-uncased",
+                        files=[FileEntry(path="config.json", size=2)],
                         source_url="https://huggingface.co/google-bert/bert-base-uncased")
     services.artifacts.store_new(UPLOADER, ingested)
-    with pytest.raises(NotFound, match="not stored in the registry: it was ingested from https://huggingface.co"):
+    with pytest.raises(UpstreamError, match="offline"):
         services.downloads.deliver(UPLOADER, "ingested-1")
+    assert services.metadata.get_artifact("ingested-1").package_sha256 is None
 
 
 def test_sha_mismatch_leaves_nothing(services, tmp_path):

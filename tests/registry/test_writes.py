@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from registry.artifacts import source_identity
+from registry.artifacts import version_identity
 from registry.errors import Aborted, Conflict, StoreUnavailable, UpstreamError
 from registry.model import Artifact, ArtifactStatus, ArtifactType
 from registry.ports import blob_key
@@ -18,7 +18,7 @@ from scoring.errors import SourceUnavailable
 from store.sqlite import SqliteMetadataStore
 from tests.registry.test_artifact_service import ADMIN, DATASET_URL, UPLOADER
 
-REVIEWS = source_identity(ArtifactType.DATASET, "reviews", DATASET_URL)
+REVIEWS = version_identity(ArtifactType.DATASET, "reviews", "1.2.0")  # the fake source's tag
 
 
 def test_a_dead_writers_claim_expires_and_the_same_source_is_ingested_after_its_lease(ha_service, ha_stores):
@@ -127,9 +127,10 @@ def test_one_change_of_an_artifact_at_a_time(ha_service, ha_stores):
     with pytest.raises(Conflict, match="being changed"):
         ha_service.update(UPLOADER, artifact.id, second_edition)
     metadata.release(f"artifact:{artifact.id}")
-    assert ha_service.update(UPLOADER, artifact.id, second_edition).source_url == second_edition
-    assert metadata.get_claim(REVIEWS) is None  # the old identity was given up by the update's commit
-    assert metadata.get_claim(source_identity(ArtifactType.DATASET, "reviews", second_edition)).expires_at is None
+    updated = ha_service.update(UPLOADER, artifact.id, second_edition, version="2.0.0")
+    assert (updated.source_url, updated.version) == (second_edition, "2.0.0")
+    assert metadata.get_claim(REVIEWS).expires_at is None  # the first version stays registered
+    assert metadata.get_claim(version_identity(ArtifactType.DATASET, "reviews", "2.0.0")).expires_at is None
 
 
 def test_a_delete_whose_blob_removal_fails_still_deleted_and_the_sweeper_removes_the_bytes(

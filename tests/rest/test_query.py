@@ -94,13 +94,22 @@ def test_tampered_offsets_are_invalid_input(registry, admin, add, offset):
 
 def test_caps_turn_into_too_large(registry, admin, add):
     for i in range(4):
-        add("same", DATASET, i)
+        add(f"s{i}", DATASET, i)
     with pytest.raises(TooLarge):
-        queries(registry, max_named=3).find(admin, [NameQuery("same")])
+        queries(registry, max_named=3).find(admin, [NameQuery(f"s{i}") for i in range(4)])
     with pytest.raises(TooLarge):
         queries(registry, max_queries=2).find(admin, [NameQuery("a"), NameQuery("b"), NameQuery("c")])
     with pytest.raises(InvalidInput):
         queries(registry).find(admin, [])
+
+
+def test_names_answer_with_their_newest_version_and_the_wildcard_lists_newest_versions(registry, admin, add):
+    old, new = add("v", MODEL, 1), add("v", MODEL, 2)
+    assert (old.version, new.version) == ("1.0.0", "1.0.1")
+    add("v", DATASET, 3)
+    service = queries(registry, page_size=10)
+    assert [a.id for a in service.find(admin, [NameQuery("v")]).artifacts] == ["model-2", "dataset-3"]
+    assert [a.id for a in service.find(admin, [NameQuery("*")]).artifacts] == ["model-2", "dataset-3"]
 
 
 def test_typed_and_model_reads(registry, admin, add):
@@ -116,8 +125,8 @@ def test_typed_and_model_reads(registry, admin, add):
 
 def test_a_named_token_decodes_to_its_index(registry, admin, add):
     for i in range(3):
-        add("same", CODE, i)
-    first = queries(registry).find(admin, [NameQuery("same")])
+        add(f"s{i}", CODE, i)
+    first = queries(registry).find(admin, [NameQuery(f"s{i}") for i in range(3)])
     assert json.loads(base64.urlsafe_b64decode(first.next_offset + "==")) == {"p": 1, "i": 2}
 
 

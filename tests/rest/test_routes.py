@@ -1,6 +1,8 @@
 """The REST routes in-process against the fake hub; every response goes through the spec's schemas."""
 from __future__ import annotations
 
+import io
+import zipfile
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -130,7 +132,7 @@ def test_artifacts_are_read_under_their_own_type_only(api, fake_hub):
     assert api.get("/artifacts/dataset/no-such-id").status_code == 404
 
 
-def test_update_replaces_the_source_and_checks_the_envelope(api, fake_hub):
+def test_update_adds_a_version_and_checks_the_envelope(api, fake_hub):
     fake_hub.add_dataset("acme/reviews-v2", {"data.csv": b"a,b\n"}, card="# reviews, second edition\n")
     created = create(api, DATASET_URL, "dataset")
     artifact_id = created["metadata"]["id"]
@@ -141,14 +143,36 @@ def test_update_replaces_the_source_and_checks_the_envelope(api, fake_hub):
     body = {"metadata": created["metadata"], "data": {"url": new_url}}
     updated = api.put(f"/artifacts/dataset/{artifact_id}", json=body)
     assert updated.status_code == 200
-    read = api.get(f"/artifacts/dataset/{artifact_id}").json()
-    assert read["metadata"] == created["metadata"] and read["data"]["url"] == new_url
+    new = updated.json()  # the new version's envelope: an id of its own, the same name
+    new_id = new["metadata"]["id"]
+    assert new_id != artifact_id and new["metadata"]["name"] == created["metadata"]["name"]
+    assert new["data"]["url"] == new_url and api.get(f"/artifacts/dataset/{new_id}").json()["metadata"] == new[
+        "metadata"]
+    previous = api.get(f"/artifacts/dataset/{artifact_id}").json()  # the previous version stays, by its id
+    assert (previous["metadata"], previous["data"]["url"]) == (created["metadata"], created["data"]["url"])
+    name = created["metadata"]["name"]
+    assert api.get(f"/artifact/byName/{name}").json() == [new["metadata"]]  # REST knows the newest version
+    assert api.post("/artifacts", json=[{"name": "*"}]).json() == [new["metadata"]]
+    again = api.put(f"/artifacts/dataset/{artifact_id}", json=body)  # to what it already is: nothing new
+    assert again.status_code == 200 and again.json()["metadata"]["id"] == new_id
     assert api.put("/artifacts/dataset/other-id", json=body).status_code == 400
     assert api.put(f"/artifacts/model/{artifact_id}", json=body).status_code == 400
     wrong_type = {"metadata": {**body["metadata"], "type": "model"}, "data": body["data"]}
     assert api.put(f"/artifacts/model/{artifact_id}", json=wrong_type).status_code == 404
     actions = [e["action"] for e in api.get(f"/artifact/dataset/{artifact_id}/audit").json()]
     assert actions == ["CREATE", "UPDATE"]
+
+
+def test_every_artifacts_download_url_answers_with_its_bytes(api, client, fake_hub):
+    fake_hub.add_dataset("acme/small-set", {"data/train.csv": b"text,label\nok,1\n"}, card="# small set\n")
+    fake_hub.add_github_repo("acme/tools", {"tool.py": b"print('tool')\n"}, readme="# tools\n")
+    for type_, url, inside in [("dataset", "https://huggingface.co/datasets/acme/small-set", "data/train.csv"),
+                               ("code", "https://github.com/acme/tools", "tool.py")]:
+        link = urlsplit(create(api, url, type_)["data"]["download_url"])
+        response = client.get(f"{link.path}?{link.query}")  # signed: no header needed
+        assert response.status_code == 200, response.text
+        archive = zipfile.ZipFile(io.BytesIO(response.content))
+        assert any(name.endswith(inside) for name in archive.namelist()), archive.namelist()
 
 
 def test_a_name_the_queries_reserve_is_refused_and_nothing_is_stored(api, fake_hub):

@@ -159,20 +159,26 @@ def test_bad_paging_arguments(gql, args):
     assert codes(gql("{ artifacts(%s) { edges { cursor } } }" % args)) == ["INVALID_INPUT"]
 
 
-def test_update_re_ingests_and_keeps_the_id_and_the_name(gql, fake_hub):
+def test_update_adds_a_version_under_the_same_name(gql, fake_hub):
     artifact = ingested(gql)
     update = ("mutation($i: UpdateArtifactInput!) { updateArtifact(input: $i) { artifact { artifactId name "
-              "sourceUrl } errors { code } } }")
+              "sourceUrl version } errors { code } } }")
     renamed = gql(update, i={"artifactId": artifact["artifactId"], "url": MINILM_URL + "/tree/main",
                              "name": "renamed"})["data"]["updateArtifact"]
     assert [e["code"] for e in renamed["errors"]] == ["INVALID_INPUT"]  # name and id must match: no rename
     updated = gql(update, i={"artifactId": artifact["artifactId"], "url": MINILM_URL + "/tree/main",
                              "name": artifact["name"]})["data"]["updateArtifact"]
     assert updated["errors"] == []
-    assert updated["artifact"]["artifactId"] == artifact["artifactId"]
-    assert updated["artifact"]["name"] == artifact["name"]
-    trail = gql('query($id: String!) { auditTrail(artifactId: $id) { action username } }', id=artifact["artifactId"])
-    assert [e["action"] for e in trail["data"]["auditTrail"]] == ["CREATE", "UPDATE"]
+    new = updated["artifact"]
+    assert new["artifactId"] != artifact["artifactId"] and new["name"] == artifact["name"]
+    assert (new["version"], new["sourceUrl"]) == ("1.0.1", MINILM_URL + "/tree/main")  # no tag: the next patch
+
+    def actions(artifact_id: str) -> list[str]:
+        trail = gql('query($id: String!) { auditTrail(artifactId: $id) { action } }', id=artifact_id)
+        return [e["action"] for e in trail["data"]["auditTrail"]]
+
+    assert actions(artifact["artifactId"]) == ["CREATE", "UPDATE"]
+    assert actions(new["artifactId"]) == ["CREATE"]
 
 
 def test_delete_removes_the_artifact(gql):

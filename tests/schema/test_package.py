@@ -126,19 +126,28 @@ def test_a_hub_model_is_mirrored_on_its_first_download(gql, fake_hub):
     assert again["errors"] == [] and fake_hub.count(r"/resolve/.*model\.safetensors$") == before + 1
 
 
-def test_the_mirror_reads_the_commit_ingest_recorded(gql, fake_hub):
+def test_a_dataset_downloads_at_the_commit_ingest_recorded(gql, fake_hub):
     from tests.schema.test_artifacts import ingested
 
     fake_hub.add_dataset("acme/changing", {"data.csv": b"a,b\n1,2\n"}, card="# changing\n")
     artifact = ingested(gql, url="https://huggingface.co/datasets/acme/changing", type_="DATASET")
-    fake_hub.add_dataset("acme/changing", {"data.csv": b"a,b\n1,3\n"}, card="# changing\n")  # a new commit
-    refused = gql(DOWNLOAD, id=artifact["artifactId"], p="FULL")["data"]["requestDownload"]
-    assert refused["download"] is None and refused["errors"][0]["code"] == "NOT_FOUND"  # that commit is gone
+    fake_hub.add_dataset("acme/changing", {"data.csv": b"a,b\n1,3\n"}, card="# changing\n")  # a new commit since
+    link = gql(DOWNLOAD, id=artifact["artifactId"], p="FULL")["data"]["requestDownload"]
+    assert link["errors"] == [], link
+    body = fetch(gql, link["download"]["url"])
+    assert body.status_code == 200 and hashlib.sha256(body.content).hexdigest() == link["download"]["sha256"]
+    assert zipfile.ZipFile(io.BytesIO(body.content)).read("data.csv") == b"a,b\n1,2\n"  # the pinned bytes
 
 
-def test_code_from_github_has_no_package(gql, fake_hub):
+def test_code_from_github_downloads_as_the_archive_of_its_commit(gql, fake_hub):
     from tests.schema.test_artifacts import ingested
 
-    code = ingested(gql, url="https://github.com/UKPLab/sentence-transformers", type_="CODE")
-    refused = gql(DOWNLOAD, id=code["artifactId"], p="FULL")["data"]["requestDownload"]
-    assert refused["errors"][0]["code"] == "NOT_FOUND" and "only its metadata" in refused["errors"][0]["message"]
+    fake_hub.add_github_repo("acme/trainer", {"train.py": b"print(1)\n"}, readme="# trainer\n")
+    code = ingested(gql, url="https://github.com/acme/trainer", type_="CODE")
+    pinned = fake_hub.github_repos["acme/trainer"].head_sha
+    fake_hub.add_github_repo("acme/trainer", {"train.py": b"print(2)\n"}, readme="# trainer\n")  # pushed since
+    link = gql(DOWNLOAD, id=code["artifactId"], p="FULL")["data"]["requestDownload"]
+    assert link["errors"] == [], link
+    archive = zipfile.ZipFile(io.BytesIO(fetch(gql, link["download"]["url"]).content))
+    assert archive.read(f"acme-trainer-{pinned[:7]}/train.py") == b"print(1)\n"  # GitHub's archive, as it makes it
+    assert fake_hub.count(f"/zipball/{pinned}$") == 1 and fake_hub.count(f"/_codeload/.*/{pinned}$") == 1

@@ -1,6 +1,7 @@
 """The fake hub itself: huggingface_hub's own download path works against it; reset, faults and latency."""
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,3 +60,24 @@ def test_github_pagination_links(fake_hub: FakeHub) -> None:
     assert len(first.json()) == 100
     second = httpx.get(first.links["next"]["url"])
     assert len(second.json()) == 51 and "next" not in second.links
+
+
+def test_a_held_request_waits_for_its_gate(fake_hub: FakeHub) -> None:
+    gate = fake_hub.hold(f"^/api/models/{MINILM_ID}$")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(httpx.get, f"{fake_hub.hf_endpoint}/api/models/{MINILM_ID}")
+        while not fake_hub.requests:  # arrived ...
+            threading.Event().wait(0.01)
+        assert fake_hub.requests[0].status == 0 and not answer.done()  # ... and not answered
+        gate.set()
+        assert answer.result().status_code == 200
+
+
+def test_a_repository_added_again_keeps_its_older_revisions(fake_hub: FakeHub) -> None:
+    old = fake_hub.add_dataset("acme/pushed", {"a.csv": b"1"}, git_tags=["v1"])
+    new = fake_hub.add_dataset("acme/pushed", {"a.csv": b"2"}, git_tags=["v2"])
+    base = f"{fake_hub.hf_endpoint}/datasets/acme/pushed/resolve"
+    assert httpx.get(f"{base}/{old.sha}/a.csv").content == b"1" and httpx.get(f"{base}/v1/a.csv").content == b"1"
+    assert httpx.get(f"{base}/main/a.csv").content == b"2" and httpx.get(f"{base}/v2/a.csv").content == b"2"
+    refs = httpx.get(f"{fake_hub.hf_endpoint}/api/datasets/acme/pushed/refs").json()["tags"]
+    assert {tag["name"]: tag["targetCommit"] for tag in refs} == {"v2": new.sha, "v1": old.sha}

@@ -1,8 +1,11 @@
 """GitHubSource against the fake GitHub API: the linked sentence-transformers repo, pagination and faults."""
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from scoring.errors import SourceError, SourceNotFound, SourceRateLimited, SourceUnavailable
@@ -186,6 +189,51 @@ def test_same_origin_redirect_is_followed(github: GitHubSource, fake_hub: FakeHu
     fake_hub.inject("^/github-api/repos/old/name$", status=301,
                     headers={"Location": f"{fake_hub.github_api_url}/repos/{MINILM_GITHUB}"})
     assert github.repo(repo_ref("old/name")).full_name == MINILM_GITHUB
+
+
+def test_a_repository_is_read_at_one_commit_with_the_tags_pointing_at_it(
+        github: GitHubSource, fake_hub: FakeHub) -> None:
+    first = fake_hub.add_github_repo("acme/lib", {"lib.py": b"v = 1\n"}, readme="# lib 1\n", tags=["v1.0.0"])
+    second = fake_hub.add_github_repo("acme/lib", {"lib.py": b"v = 2\n"}, readme="# lib 2\n")
+    head = github.repo(repo_ref("acme/lib"))
+    assert (head.sha, head.git_tags, head.readme) == (second.head_sha, [], "# lib 2\n")
+    tagged = github.repo(parse_source_url("https://github.com/acme/lib/tree/v1.0.0"))
+    assert (tagged.sha, tagged.git_tags, tagged.readme) == (first.head_sha, ["v1.0.0"], "# lib 1\n")
+    assert fake_hub.count(f"^/github-api/repos/acme/lib/git/trees/{first.head_sha}$") == 1
+
+
+def test_an_archive_is_streamed_through_githubs_redirect(github: GitHubSource, fake_hub: FakeHub) -> None:
+    repo = fake_hub.add_github_repo("acme/lib", {"lib.py": b"v = 1\n"}, readme="# lib\n")
+    data = b"".join(github.iter_archive(repo_ref("acme/lib"), repo.head_sha))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.read(f"acme-lib-{repo.head_sha[:7]}/lib.py") == b"v = 1\n"
+    with pytest.raises(SourceNotFound):
+        b"".join(github.iter_archive(repo_ref("acme/lib"), "0" * 40))
+
+
+@pytest.mark.parametrize("location", ["http://codeload.github.com/x.zip", "https://evil.invalid/x.zip"])
+def test_an_archive_redirect_goes_only_to_githubs_archive_host_over_https(github: GitHubSource, fake_hub: FakeHub,
+                                                                          location: str) -> None:
+    fake_hub.inject("/zipball/", status=302, headers={"Location": location})
+    with pytest.raises(SourceError, match="another host"):
+        b"".join(github.iter_archive(repo_ref(), "main"))
+
+
+def test_an_archive_on_the_archive_host_is_fetched_without_our_token(
+        fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[httpx.Request] = []
+    source = GitHubSource(fake_hub.github_api_url, "ghp_secret", retries=0, archive_hosts=("codeload.example",))
+    fake_hub.inject("/zipball/", status=302, headers={"Location": "https://codeload.example/a/b/legacy.zip/abc"})
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, content=b"PK archive", request=request)
+
+    real_send = source._http().send
+    monkeypatch.setattr(source._http(), "send", lambda request, **kw: answer(request)
+                        if request.url.host == "codeload.example" else real_send(request, **kw))
+    assert b"".join(source.iter_archive(repo_ref(), "main")) == b"PK archive"
+    assert "authorization" not in sent[0].headers
 
 
 def test_hub_ref_is_refused(github: GitHubSource) -> None:

@@ -105,6 +105,19 @@ def test_git_tags(hub: HubSource) -> None:
     assert hub.fetch(model(TAGGED_ID)).git_tags == ["v1.2.0", "2.0.0"]
 
 
+def test_only_the_tags_at_the_commit_read_are_its_tags(hub: HubSource, fake_hub: FakeHub) -> None:
+    first = fake_hub.add_model("acme/moving", {"config.json": b'{"a": 1}'}, card="# one\n", git_tags=["v1.0.0"])
+    second = fake_hub.add_model("acme/moving", {"config.json": b'{"a": 2}'}, card="# two\n", git_tags=["v1.1.0"])
+    fake_hub.add_model("acme/moving", {"config.json": b'{"a": 3}'}, card="# three\n")  # untagged head
+    head = hub.fetch(model("acme/moving"))
+    assert head.git_tags == [] and head.card_text == "# three\n"
+    tagged = hub.fetch(parse_source_url("https://huggingface.co/acme/moving/tree/v1.1.0"))
+    assert (tagged.sha, tagged.git_tags, tagged.card_text) == (second.sha, ["v1.1.0"], "# two\n")
+    pinned = hub.fetch(parse_source_url(f"https://huggingface.co/acme/moving/tree/{first.sha}"))
+    assert (pinned.sha, pinned.git_tags, pinned.config) == (first.sha, ["v1.0.0"], {"a": 1})
+    assert b"".join(hub.iter_file(pinned.ref, "config.json")) == b'{"a": 1}'  # the files of that commit
+
+
 def test_adapter_config(hub: HubSource) -> None:
     repo = hub.fetch(model(ADAPTER_ID))
     assert repo.adapter_config is not None and repo.adapter_config["peft_type"] == "LORA"

@@ -51,6 +51,9 @@ def test_reads_and_enumerations_never_scan(recorded):
     store.find_children(["https://huggingface.co/org/base"])
     store.get_artifacts(["q-0", "q-3"])
     list(store.iter_search_text())
+    list(store.iter_search_text(latest_only=True))
+    store.list_artifacts(None, None, 2, latest_only=True)
+    store.list_by_version("0000000001", "0000000002", None, None, 2)
 
     assert "Scan" not in calls
     assert set(calls) == {"Query", "BatchGetItem"}
@@ -80,5 +83,5 @@ def test_an_oversized_record_is_chunked_and_read_consistently(recorded, dynamodb
 def test_the_table_definition_indexes_only_what_the_store_queries():
     definition = table_definition("tmr-registry")
     assert definition["TableName"] == "tmr-registry"
-    assert {index["IndexName"] for index in definition["GlobalSecondaryIndexes"]} == {"by_type", "by_name",
-                                                                                      "by_source"}
+    assert {index["IndexName"] for index in definition["GlobalSecondaryIndexes"]} == {
+        "by_type", "by_name", "by_source", "by_version", "by_latest"}

@@ -16,6 +16,7 @@ const BY_CODE = {
   MONITOR_REJECTED: "This sensitive model's monitor program refused the download.",
   LINK_INVALID: "The download link is not valid. Ask for a new one.",
   LINK_EXPIRED: "The download link has expired. Ask for a new one.",
+  MIRROR_PENDING: "The registry is still copying this artifact's files. Please try again in a little while.",
   NETWORK_ERROR: "The registry could not be reached. Check your connection and try again.",
   UPLOAD_FAILED: "The package could not be sent. Please try again.",
   HTTP_ERROR: "The registry answered with an error. Please try again.",

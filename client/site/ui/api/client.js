@@ -35,8 +35,10 @@ export { RegistryError };
  * @typedef {{ file: string, globalName: string | null, severity: string, detail: string | null }} ContentFinding
  * @typedef {{ verdict: "CLEAN" | "SUSPICIOUS" | "UNSAFE", scannedFiles: string[], findings: ContentFinding[],
  *   scanner: string, scannedAt: string }} ContentScan
+ * @typedef {{ artifactId: string, version: string, revision: string | null, createdAt: string }} ArtifactVersion
  * @typedef {Artifact & { readme: string, files: { path: string, size: number }[], rating: Rating | null,
- *   lineage: LineageGraph, sensitive: boolean, contentScan: ContentScan | null }} ModelPage
+ *   lineage: LineageGraph, sensitive: boolean, contentScan: ContentScan | null, revision: string | null,
+ *   versions: { nodes: ArtifactVersion[], hasNextPage: boolean, endCursor: string | null } }} ModelPage
  * @typedef {{ program: string, sha256: string, updatedBy: string, updatedAt: string }} Monitor
  * @typedef {{ artifactId: string, sensitive: boolean, monitor: Monitor | null }} ArtifactMonitor
  * @typedef {{ username: string, part: string, allowed: boolean, outcome: string, exitCode: number | null,
@@ -170,17 +172,22 @@ export class RegistryClient {
     return pageOf((await this.request(operation, variables))[field]);
   }
 
-  /** An artifact with its files, rating and lineage; null when it does not exist. @returns {Promise<ModelPage|null>} */
+  /**
+   * An artifact (one version) with its files, rating, lineage and version history (newest first); null when it
+   * does not exist. @returns {Promise<ModelPage|null>}
+   */
   async modelPage(artifactId, depth = 3) {
+    let artifact;
     try {
-      return (await this.request("ModelPage", { id: artifactId, depth })).artifact;
+      artifact = (await this.request("ModelPage", { id: artifactId, depth })).artifact;
     } catch (error) {
       // A model without a stored rating (an uploaded package) fails only its `rating` field: show the rest.
       const ratingOnly = error instanceof RegistryError && error.data?.artifact
         && error.errors.every((e) => e.path?.join(".") === "artifact.rating");
       if (!ratingOnly) throw error;
-      return { ...error.data.artifact, rating: null };
+      artifact = { ...error.data.artifact, rating: null };
     }
+    return artifact && { ...artifact, versions: pageOf(artifact.versions) };
   }
 
   /** @param {{ part?: PackagePart | null, withDependencies?: boolean }} [options] @returns {Promise<CostEntry[]>} */
@@ -289,9 +296,12 @@ export class RegistryClient {
     return (await this.#mutate("RateArtifact", "rateArtifact", { input: { artifactId } })).rating;
   }
 
-  /** @returns {Promise<UploadTicket>} */
-  async requestUpload(name, size) {
-    return (await this.#mutate("RequestUpload", "requestUpload", { input: { name, size } })).ticket;
+  /**
+   * @param {string | null} [version] the model's version (default: its card's, else the next patch)
+   * @returns {Promise<UploadTicket>}
+   */
+  async requestUpload(name, size, version = null) {
+    return (await this.#mutate("RequestUpload", "requestUpload", { input: { name, size, version } })).ticket;
   }
 
   /** @returns {Promise<Artifact>} */
@@ -307,6 +317,33 @@ export class RegistryClient {
    */
   async requestDownload(artifactId, part = "FULL") {
     return (await this.#mutate("RequestDownload", "requestDownload", { input: { artifactId, part } })).download;
+  }
+
+  /**
+   * `requestDownload`, waiting while the registry copies an ingested artifact's files in the background
+   * (MIRROR_PENDING): it asks again after the server's `retry_after_seconds`, telling `onPending` each time, for at
+   * most `maxWaitSeconds` (then the MIRROR_PENDING error is thrown).
+   * @param {PackagePart} [part]
+   * @param {{ onPending?: (seconds: number) => void, maxWaitSeconds?: number,
+   *   sleep?: (seconds: number) => Promise<void> }} [options]
+   * @returns {Promise<DownloadLink>}
+   */
+  async requestDownloadWhenReady(artifactId, part = "FULL", options = {}) {
+    const { onPending = () => {}, maxWaitSeconds = 600, sleep = (s) => new Promise((r) => setTimeout(r, s * 1000)) }
+      = options;
+    let waited = 0;
+    for (;;) {
+      try {
+        return await this.requestDownload(artifactId, part);
+      } catch (error) {
+        const seconds = Number(error.details?.retry_after_seconds ?? 5);
+        const pending = error instanceof RegistryError && error.code === "MIRROR_PENDING";
+        if (!pending || waited + seconds > maxWaitSeconds) throw error;
+        onPending(seconds);
+        await sleep(seconds);
+        waited += seconds;
+      }
+    }
   }
 
   /** Mark a model sensitive (its downloads run its monitor first) or not. */
@@ -357,7 +394,8 @@ export class RegistryClient {
   /**
    * Upload a zip: hash it, ask for a ticket, send the bytes (progress reported as fractions), register it.
    * @param {Blob | Uint8Array} zip
-   * @param {{ name: string, onProgress?: (fraction: number) => void, onStage?: (stage: string) => void }} options
+   * @param {{ name: string, version?: string | null, onProgress?: (fraction: number) => void,
+   *   onStage?: (stage: string) => void }} options
    * @returns {Promise<Artifact>}
    */
   async upload(zip, options) {
@@ -366,7 +404,7 @@ export class RegistryClient {
     stage("hashing");
     const digest = await sha256Hex(zip);
     stage("requesting");
-    const ticket = await this.requestUpload(options.name, size);
+    const ticket = await this.requestUpload(options.name, size, options.version ?? null);
     stage("sending");
     await sendToTicket(ticket, zip, options.onProgress ?? (() => {}));
     stage("registering");

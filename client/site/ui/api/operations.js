@@ -57,7 +57,8 @@ ${ARTIFACT}`,
 
   ModelPage: `query ModelPage($id: String!, $depth: Int!) {
   artifact(id: $id) {
-    ...ArtifactFields readme sensitive ${SCAN}
+    ...ArtifactFields readme sensitive revision ${SCAN}
+    versions(first: 100) { edges { node { artifactId version revision createdAt } } ${PAGE_INFO} }
     files { path size }
     rating { ...RatingFields }
     lineage(depth: $depth, direction: BOTH) {

@@ -30,8 +30,11 @@ function details(page, context) {
       h("dt", {}, "Version"), h("dd", {}, page.version),
       h("dt", {}, "Source"), h("dd", {}, /^https:\/\//.test(page.sourceUrl ?? "") ? h("a", { href: page.sourceUrl, rel: "noopener noreferrer" },
         page.sourceUrl) : "uploaded package"),
+      page.revision ? [h("dt", {}, "Revision"), h("dd", {}, h("code", { title: page.revision },
+        page.revision.slice(0, 12)), " (the commit this version was read at)")] : null,
       h("dt", {}, "Size"), h("dd", {}, formatBytes(page.sizeBytes)),
       h("dt", {}, "Added"), h("dd", {}, `${formatDate(page.createdAt)} by ${page.createdBy}`)),
+    versionsSection(page),
     ratingSection(page, context),
     h("section", { "aria-labelledby": "lineage-heading" }, h("h2", { id: "lineage-heading" }, "Lineage"),
       lineageView(page.lineage)),
@@ -47,6 +50,26 @@ function details(page, context) {
       "See who did what to this artifact (audit trail)")));
   }
   return sections;
+}
+
+/** The name's versions, newest first, each linking to its own page (this one marked as the current page). */
+function versionsSection(page) {
+  const history = page.versions.nodes;
+  const newest = history[0];
+  const rows = history.map((v) => {
+    const here = v.artifactId === page.artifactId;
+    const label = here ? h("span", {}, v.version, " (this version)")
+      : h("a", { href: `#/artifact/${encodeURIComponent(v.artifactId)}` }, v.version);
+    return h("tr", here ? { "aria-current": "page" } : {}, h("th", { scope: "row" }, label),
+      h("td", {}, v.revision ? h("code", { title: v.revision }, v.revision.slice(0, 12)) : "—"),
+      h("td", {}, formatDate(v.createdAt)));
+  });
+  const newer = newest && newest.artifactId !== page.artifactId ? h("p", { class: "hint", id: "newer-version" },
+    "A newer version exists: ", h("a", { href: `#/artifact/${encodeURIComponent(newest.artifactId)}` },
+      newest.version), ".") : null;
+  const truncated = page.versions.hasNextPage ? h("p", { class: "hint" }, "Showing the newest 100 versions.") : null;
+  return h("section", { "aria-labelledby": "versions-heading" }, h("h2", { id: "versions-heading" }, "Versions"),
+    newer, table(`Versions of ${page.name}, newest first`, ["Version", "Revision", "Added"], rows), truncated);
 }
 
 function ratingSection(page, context) {
@@ -126,9 +149,8 @@ function contentSection(page) {
   const section = h("section", { "aria-labelledby": "scan-heading" }, h("h2", { id: "scan-heading" }, "Content scan"));
   const scan = page.contentScan;
   if (!scan) {
-    section.append(h("p", {}, page.type === "MODEL"
-      ? "Not scanned yet: a model ingested from the hub is scanned when its files are first downloaded."
-      : "Only stored packages are scanned."));
+    section.append(h("p", {}, "Not scanned yet: an ingested artifact's files are scanned when they are first "
+      + "downloaded."));
     return section;
   }
   section.append(h("p", { id: "scan-verdict" }, VERDICTS[scan.verdict] ?? scan.verdict),
@@ -149,7 +171,12 @@ function downloadSection(page, context) {
   const form = onSubmit(h("form", { id: "download-form", class: "card" }, field("Part", part),
     h("button", { type: "submit" }, "Download")), errorNotice, context, async () => {
     output.textContent = "Preparing the download…";
-    const link = await context.registry.requestDownload(page.artifactId, part.value);
+    const link = await context.registry.requestDownloadWhenReady(page.artifactId, part.value, {
+      onPending: (seconds) => {
+        output.textContent = `The registry is copying this artifact's files from its source; trying again in `
+          + `${seconds} seconds…`;
+      },
+    });
     startDownload(link);
     output.textContent = `Download started: ${link.filename} (${formatBytes(link.size)}, sha256 `
       + `${link.sha256.slice(0, 12)}…).`;

@@ -11,6 +11,7 @@ export function render(context) {
   const errorNotice = notice();
   const result = status();
   const name = h("input", { id: "upload-name", name: "name", required: true });
+  const version = h("input", { id: "upload-version", name: "version", placeholder: "1.0.0", autocomplete: "off" });
   const file = h("input", { id: "upload-file", name: "file", type: "file", accept: ".zip,application/zip",
     required: true });
   const bar = h("progress", { id: "upload-progress", max: 100, value: 0 });
@@ -19,6 +20,8 @@ export function render(context) {
     h("label", { for: "upload-progress" }, "Upload progress"), bar, percent);
   const form = keepDraft(h("form", { id: "upload-form", class: "card" },
     field("Model name", name),
+    field("Version (optional)", version, "A semantic version such as 1.2.0. Empty: the version the package's card "
+      + "(or config.json) gives, else the next patch after the name's newest version (1.0.0 for a new name)."),
     field("Package (zip)", file, "A zip laid out like a Hugging Face repository: README.md, config.json, weights."),
     h("button", { type: "submit" }, "Upload")));
   onSubmit(form, errorNotice, context, async () => {
@@ -31,6 +34,7 @@ export function render(context) {
     progress.hidden = false;
     const artifact = await context.registry.upload(chosen, {
       name: name.value.trim(),
+      version: version.value.trim() || null,
       onStage: (stage) => { result.textContent = STAGES[stage]; },
       onProgress: (fraction) => {
         const value = Math.round(fraction * 100);
@@ -38,9 +42,9 @@ export function render(context) {
         percent.textContent = `${value}%`;
       },
     });
-    result.replaceChildren(`${artifact.name} was uploaded and registered. `,
+    result.replaceChildren(`${artifact.name} ${artifact.version} was uploaded and registered. `,
       h("a", { href: `#/artifact/${encodeURIComponent(artifact.artifactId)}` }, "Open its page"));
-    announce(`${artifact.name} was uploaded and registered.`);
+    announce(`${artifact.name} ${artifact.version} was uploaded and registered.`);
   });
   return { title: "Upload", content: [heading("Upload a company model"), form, progress, result, errorNotice] };
 }
