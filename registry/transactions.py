@@ -40,6 +40,7 @@ from registry.rating import Links
 from registry.settings import Settings
 from registry.sourcing import upstream_errors
 from registry.validation import check_artifact_id
+from registry.version import normalize_version
 from registry.writes import Write, Writes
 from scoring.sources.url import parse_source_url
 
@@ -49,7 +50,7 @@ PENDING, APPLIED, OPERATION_FAILED, ABORTED = "PENDING", "APPLIED", "FAILED", "A
 _ID = re2.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _FIELDS = {INGEST: {"kind", "type", "url", "name", "code_url", "dataset_urls"},
            UPLOAD: {"kind", "upload_id", "sha256"},
-           UPDATE: {"kind", "artifact_id", "url", "name", "code_url", "dataset_urls"}}
+           UPDATE: {"kind", "artifact_id", "url", "name", "code_url", "dataset_urls", "version"}}
 
 
 class TransactionService:
@@ -162,7 +163,7 @@ class TransactionService:
                                                 operation.get("name"), links)
         keep = operation.get("code_url") is None and operation.get("dataset_urls") is None
         return self._artifacts.stage_update(write, actor, operation["artifact_id"], operation["url"],
-                                            operation.get("name"), None if keep else links)
+                                            operation.get("name"), None if keep else links, operation.get("version"))
 
     def _checked(self, operation: dict[str, Any]) -> dict[str, Any]:
         """The operation's shape and URLs, checked before anything runs (its effects are checked at execute)."""
@@ -178,6 +179,8 @@ class TransactionService:
         else:
             if kind == UPDATE:
                 check_artifact_id(str(operation.get("artifact_id") or ""))
+                if operation.get("version") is not None:
+                    normalize_version(str(operation["version"]))
             elif operation.get("type") not in {t.value for t in ArtifactType}:
                 raise InvalidInput(f"an ingest's type is one of {', '.join(t.value for t in ArtifactType)}")
             urls = [operation.get("url"), operation.get("code_url"), *(operation.get("dataset_urls") or [])]

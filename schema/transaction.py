@@ -112,6 +112,9 @@ class UpdateOperationInput:
     name: str | None = None
     code_url: str | None = None
     dataset_urls: list[str] | None = None
+    version: str | None = strawberry.field(
+        default=None, description="The new version's number; default: the one the source declares, else the next "
+                                  "patch (as updateArtifact).")
 
 
 @strawberry.input(one_of=True, description="Exactly one of the three.")
@@ -131,7 +134,7 @@ class TransactionOperationInput:
         assert self.update
         u = self.update
         return {"kind": "update", "artifact_id": u.artifact_id, "url": u.url, "name": u.name, "code_url": u.code_url,
-                "dataset_urls": u.dataset_urls}
+                "dataset_urls": u.dataset_urls, "version": u.version}
 
 
 @strawberry.input

@@ -101,14 +101,16 @@ def test_uploads_and_updates_join_a_transaction(gql, tmp_path):
     transaction_id = opened(gql, {"upload": {"uploadId": ticket["uploadId"],
                                              "sha256": hashlib.sha256(package).hexdigest()}})
     gql(APPEND, i={"transactionId": transaction_id,
-                   "operation": {"update": {"artifactId": code["artifactId"], "url": MINILM_CODE + "/tree/main"}}})
+                   "operation": {"update": {"artifactId": code["artifactId"], "url": MINILM_CODE + "/tree/main",
+                                            "version": "2.0.0"}}})
 
     done = execute(gql, transaction_id)
 
     assert done["transaction"]["state"] == "COMMITTED", done
     upload, update = done["transaction"]["operations"]
     assert upload["artifact"]["name"] == "acme/grouped" and upload["uploadId"] == ticket["uploadId"]
-    assert update["artifact"] == {"artifactId": code["artifactId"], "name": "sentence-transformers"}
+    assert update["artifact"]["name"] == "sentence-transformers"  # a new version of it: an id of its own
+    assert update["artifact"]["artifactId"] != code["artifactId"]
     assert names(gql) == ["acme/grouped", "sentence-transformers"]
 
 
@@ -117,6 +119,9 @@ def test_transactions_refuse_what_they_cannot_do(gql, make_user):
     assert [e["code"] for e in refused["errors"]] == ["INVALID_INPUT"]
     too_many = gql(OPEN, i={"operations": [ingest_op(MINILM_DATASET)] * 21})["data"]["openTransaction"]
     assert [e["code"] for e in too_many["errors"]] == ["TOO_LARGE"]
+    bad_version = {"update": {"artifactId": "a" * 36, "url": MINILM_CODE, "version": "2.x"}}
+    refused = gql(OPEN, i={"operations": [bad_version]})["data"]["openTransaction"]
+    assert [e["code"] for e in refused["errors"]] == ["INVALID_INPUT"]  # before anything runs
     empty = opened(gql)
     assert [e["code"] for e in execute(gql, empty)["errors"]] == ["INVALID_INPUT"]
     transaction_id = opened(gql, ingest_op(MINILM_DATASET))

@@ -94,7 +94,8 @@ def test_tags_on_other_commits_are_not_the_version_and_a_url_revision_is_pinned(
         "revision"] == tagged.sha  # its one version
     again = gql("mutation($i: IngestArtifactInput!) { ingestArtifact(input: $i) { errors { code message } } }",
                 i={"type": "DATASET", "url": HISTORY_URL, "name": "at-head"})["data"]["ingestArtifact"]
-    assert again["errors"][0]["code"] == "CONFLICT" and "1.0.0 already exists" in again["errors"][0]["message"]
+    (error,) = again["errors"]
+    assert error["code"] == "CONFLICT" and "version 1.0.0 is already registered" in error["message"]
 
 
 REQUEST = ('mutation($n: String!, $s: Float, $v: String) { requestUpload(input: {name: $n, size: $s, version: $v}) '
@@ -126,7 +127,8 @@ def test_uploads_take_a_version_or_the_next_patch_and_a_version_is_registered_on
     carded = {"config.json": b'{"model_type": "bert", "version": "3.1.0"}'}
     assert upload(gql, tmp_path, **carded)["artifact"]["version"] == "3.1.0"  # the package declares its version
     again = upload(gql, tmp_path, **carded, **{"notes.txt": b"6"})
-    assert again["errors"][0]["code"] == "CONFLICT" and "3.1.0 already exists" in again["errors"][0]["message"]
+    (error,) = again["errors"]
+    assert error["code"] == "CONFLICT" and "version 3.1.0 is already registered" in error["message"]
     assert upload(gql, tmp_path, version="3.2.0", **carded, **{"notes.txt": b"7"})["artifact"]["version"] == "3.2.0"
 
 
