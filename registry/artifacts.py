@@ -33,8 +33,8 @@ from registry.idempotency import Idempotency, Receipt
 from registry.model import Artifact, ArtifactType, AuditAction, ContentScan, Permission, User, utcnow
 from registry.paging import (Connection, Edge, cursor_of, decode_cursor, encode_cursor, newest_versions, page_after,
                              sort_key, version_sort_key)
-from registry.ports import ArtifactStore, AuditStore, BlobStore, Claim, ClaimStore, MonitorStore, RatingStore, \
-    package_keys
+from registry.ports import MAX_COMMIT_RECORDS, ArtifactStore, AuditStore, BlobStore, Claim, ClaimStore, MonitorStore, \
+    RatingStore, package_keys
 from registry.rating import Assessment, Links, RatingService, stored_evidence, stored_links, stored_rating
 from registry.settings import Settings
 from registry.sourcing import SourceReader, SourceSnapshot, parse_for_type
@@ -211,27 +211,55 @@ class ArtifactService:
         write.after_commit("audit", audited)
         return updated
 
-    def delete(self, actor: User, artifact_id: str, idempotency_key: str | None = None) -> Artifact:
-        """Delete the record (the commit), then its blobs: a failure between leaves an orphan the sweeper removes,
-        never a record without its bytes."""
+    def delete(self, actor: User, artifact_id: str, idempotency_key: str | None = None,
+               all_versions: bool = False) -> Artifact:
+        """Delete the version `artifact_id` names, or with `all_versions` every version of its name and type (the
+        REST door's DELETE: it sees one artifact per name). Each record goes with its rating (the commit), then its
+        blobs: a failure between leaves an orphan the sweeper removes, never a record without its bytes. Every
+        version is removed in one commit when they fit in one (MAX_COMMIT_RECORDS), else in several, oldest first,
+        so an interruption leaves the newest versions. Returns the version `artifact_id` names."""
         require(actor, Permission.UPLOAD)
 
         def once(receipt: Receipt | None) -> Artifact:
-            with self._writes.begin() as write:
-                self.claim_artifact(write, artifact_id)
-                artifact = self._get_ready(artifact_id)
-                if artifact.created_by != actor.username and not actor.is_admin:
-                    require(actor, Permission.ADMIN)
-                write.delete(artifact.id)
-                write.give_up(version_identity(artifact.type, artifact.name, artifact.version))
-                self._remove_package_after(write, artifact)
-                write.commit(receipt.completed(artifact, deleted=True) if receipt else None)
-            self.audit(actor, artifact, AuditAction.DELETE)
-            events.emit("artifact.deleted", artifact_id=artifact.id, name=artifact.name, version=artifact.version,
-                        by=actor.username)
-            return artifact
+            named = self._get_ready(artifact_id)
+            doomed = [named]
+            if all_versions:
+                doomed = sorted({a.id: a for a in [*self._artifacts.find_by_name(named.name, [named.type]), named]}
+                                .values(), key=version_sort_key)
+            batches = [doomed[start:start + MAX_COMMIT_RECORDS] for start in range(0, len(doomed), MAX_COMMIT_RECORDS)]
+            for number, batch in enumerate(batches):
+                last = number == len(batches) - 1
+                with self._writes.begin() as write:
+                    for version in batch:
+                        self._stage_delete(write, actor, version.id)
+                    write.commit(receipt.completed(named, deleted=True) if receipt and last else None)
+                for artifact in batch:
+                    self.audit(actor, artifact, AuditAction.DELETE)
+                    events.emit("artifact.deleted", artifact_id=artifact.id, name=artifact.name,
+                                version=artifact.version, by=actor.username)
+            return named
 
-        return self._idempotency.run(actor, "delete", idempotency_key, {"artifact_id": artifact_id}, once)
+        request = {"artifact_id": artifact_id, "all_versions": all_versions}
+        return self._idempotency.run(actor, "delete", idempotency_key, request, once)
+
+    def _stage_delete(self, write: Write, actor: User, artifact_id: str) -> None:
+        self.claim_artifact(write, artifact_id)
+        artifact = self._get_ready(artifact_id)  # read again under the claim
+        if artifact.created_by != actor.username and not actor.is_admin:
+            require(actor, Permission.ADMIN)
+        write.delete(artifact.id)
+        write.give_up(version_identity(artifact.type, artifact.name, artifact.version))
+        self._remove_package_after(write, artifact)
+
+    def newest_of(self, actor: User, artifact_id: str) -> Artifact:
+        """The newest version of the name (and type) `artifact_id` is a version of: the REST door's view of an id,
+        since the spec knows no versions (PUT "replaces the previous contents", so a read by the same id must see
+        them). Read-your-write on both adapters."""
+        artifact = self.get(actor, artifact_id)
+        latest = self._artifacts.latest_version_id(artifact.type, artifact.name)
+        if latest is None or latest == artifact.id:
+            return artifact
+        return self._artifacts.get_artifact(latest) or artifact
 
     def claim_artifact(self, write: Write, artifact_id: str) -> None:
         """One change of an artifact at a time (update, delete): a second one waits for the first's lease."""

@@ -133,6 +133,11 @@ class ArtifactStore(Protocol):
     def find_by_name(self, name: str, types: Iterable[ArtifactType] | None = None) -> list[Artifact]:
         """Every record with exactly this name (case-sensitive), in sort-key order."""
 
+    def latest_version_id(self, kind: ArtifactType, name: str) -> str | None:
+        """The id of the name's latest READY version of `kind` (highest version), None when it has none.
+        Read-your-write on both adapters: SQLite marks it in the write's own transaction; DynamoDB reads the name
+        line's head, settled right after each commit, strongly consistently."""
+
     def find_by_source(self, source_urls: Iterable[str]) -> dict[str, list[Artifact]]:
         """Records ingested from each canonical source URL, batched (lineage resolves parents with it)."""
 

@@ -48,6 +48,21 @@ async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType
     return await read_as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
 
 
+def newest_checked(scope: RequestScope, actor: User, artifact_id: str, artifact_type: ArtifactType | None) -> Artifact:
+    """The newest version of the name `artifact_id` is a version of, checked as `checked_type` (the REST view)."""
+    checked_type(scope, actor, artifact_id, artifact_type)
+    return scope.registry.artifacts.newest_of(actor, artifact_id)
+
+
+async def get_newest(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
+    """The REST door's read by id: the newest version of that id's name (the spec knows no versions)."""
+    return await read_as_caller(scope, lambda actor: newest_checked(scope, actor, artifact_id, artifact_type))
+
+
+async def newest_id(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> str:
+    return (await get_newest(scope, artifact_id, artifact_type)).id
+
+
 def searched(scope: RequestScope, search: Callable[..., S]) -> Callable[..., S]:
     """`search`, counting each artifact it answers with as one appearance in search results (the popularity
     signal of the package-confusion audit), in the same thread hop."""
@@ -142,12 +157,13 @@ async def update(scope: RequestScope, artifact_id: str, url: str, name: str | No
 
 
 async def delete(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None,
-                 idempotency_key: str | None = None) -> Artifact:
+                 idempotency_key: str | None = None, all_versions: bool = False) -> Artifact:
+    """Delete the version the id names, or every version of its name (the REST door's DELETE)."""
     def run(actor: User) -> Artifact:
         # The retry of a delete that committed finds no artifact to check the type of: its key answers.
         if idempotency_key is None or scope.registry.artifacts.get_many(actor, [artifact_id]):
             checked_type(scope, actor, artifact_id, artifact_type)
-        return scope.registry.artifacts.delete(actor, artifact_id, idempotency_key)
+        return scope.registry.artifacts.delete(actor, artifact_id, idempotency_key, all_versions)
 
     return await as_caller(scope, run)
 

@@ -16,11 +16,16 @@ Decisions the spec leaves open:
   stays readable by admins.
 - POST /artifacts pages with an opaque offset token (see registry.query); the `offset` response header is the
   next page's token and is absent on the last page.  A plain number is accepted as "skip that many".
-- Versions (the spec has none): an id names one version. `GET /artifacts/{type}/{id}` answers that version;
-  `/artifact/byName/{name}`, `/artifact/byRegEx` and `POST /artifacts` answer with each name's newest version.
+- Versions (the spec has none): REST sees one artifact per name, its newest version. An id names one version in
+  GraphQL; here every read by id (`GET /artifacts/{type}/{id}`, rate, cost, lineage, license check) answers with the
+  newest version of that id's name, so a read after `PUT` sees the new contents ("the artifact source will replace
+  the previous contents") whichever of its ids the client kept; `DELETE` removes every version of the name.
+  `/artifact/byName/{name}`, `/artifact/byRegEx` and `POST /artifacts` answer with each name's newest version. The
+  audit trail stays per id (the id's own CREATE, UPDATE, RATE and DOWNLOAD entries).
 - PUT /artifacts/{type}/{id}: `metadata.id`, `metadata.type` and `metadata.name` must match the artifact (else
   400 and nothing changes: the spec says name and id must match, so an update never renames).  It adds a new
-  version of the name (registry/artifacts.py `update`) and answers with that version's envelope: its own id.  An
+  version of the name (registry/artifacts.py `update`) and answers with that version's envelope (its own id; the
+  old id reads the same from now on).  An
   update refused by the rating gate answers 424 and keeps the previous version, like a refused create.
 - Lineage and license checks are model operations: another type's id answers 400, like the rating.
 - An artifact read under another type's path (/artifacts/dataset/{id of a model}) is 404.
@@ -209,7 +214,7 @@ async def create(scope: Scope, artifact_type: ArtifactType, body: ArtifactDataRe
 
 @router.get("/artifacts/{artifact_type}/{id}", operation_id="ArtifactRetrieve", response_model_exclude_none=True)
 async def retrieve(scope: Scope, artifact_type: ArtifactType, id: ArtifactId) -> Artifact:
-    return envelope(await artifacts.get(scope, id, artifact_type), scope)
+    return envelope(await artifacts.get_newest(scope, id, artifact_type), scope)
 
 
 @router.put("/artifacts/{artifact_type}/{id}", operation_id="ArtifactUpdate", response_model_exclude_none=True)
@@ -225,32 +230,33 @@ async def update(scope: Scope, artifact_type: ArtifactType, id: ArtifactId, body
 @router.delete("/artifacts/{artifact_type}/{id}", operation_id="ArtifactDelete")
 async def delete(scope: Scope, artifact_type: ArtifactType, id: ArtifactId,
                  idempotency_key: IdempotencyKey = None) -> ArtifactMetadata:
-    return metadata_of(await artifacts.delete(scope, id, artifact_type, idempotency_key))
+    return metadata_of(await artifacts.delete(scope, id, artifact_type, idempotency_key, all_versions=True))
 
 
 @router.get("/artifact/model/{id}/rate", operation_id="ModelArtifactRate")
 async def rate(scope: Scope, id: ArtifactId) -> ModelRating:
-    return model_rating(await ratings.stored(scope, id))
+    return model_rating(await ratings.stored(scope, await artifacts.newest_id(scope, id)))
 
 
 @router.get("/artifact/{artifact_type}/{id}/cost", operation_id="ArtifactCost", response_model_exclude_none=True)
 async def cost(scope: Scope, artifact_type: ArtifactType, id: ArtifactId,
                dependency: Annotated[bool, Query()] = False) -> dict[str, ArtifactCostEntry]:
     """{id: {total_cost}}; with dependencies {id: {standalone_cost, total_cost}} for it and each dependency."""
-    entries = await lineages.cost(scope, id, None, dependency, artifact_type)
+    entries = await lineages.cost(scope, await artifacts.newest_id(scope, id, artifact_type), None, dependency,
+                                  artifact_type)
     return {key: ArtifactCostEntry(standalone_cost=e.standalone_mb if dependency else None, total_cost=e.total_mb)
             for key, e in entries.items()}
 
 
 @router.get("/artifact/model/{id}/lineage", operation_id="ArtifactLineageGet")
 async def lineage(scope: Scope, id: ArtifactId) -> ArtifactLineageGraph:
-    return lineage_graph(await lineages.graph(scope, id, model_only=True))
+    return lineage_graph(await lineages.graph(scope, await artifacts.newest_id(scope, id), model_only=True))
 
 
 @router.post("/artifact/model/{id}/license-check", operation_id="ArtifactLicenseCheck")
 async def license_check(scope: Scope, id: ArtifactId, body: SimpleLicenseCheckRequest) -> JSONResponse:
     """A bare JSON boolean: may this GitHub project's code fine-tune the model and serve its outputs?"""
-    verdict = await lineages.license_check(scope, id, body.github_url)
+    verdict = await lineages.license_check(scope, await artifacts.newest_id(scope, id), body.github_url)
     return JSONResponse(verdict.compatible)
 
 

@@ -250,6 +250,10 @@ class DynamoMetadataStore:
                             ExpressionAttributeValues={":name": _s(name)})
         return self._decode_all(head for head in heads if head["type"]["S"] in wanted)
 
+    def latest_version_id(self, kind: ArtifactType, name: str) -> str | None:
+        line = self._get({"pk": _s(f"L#{kind.value}#{name}"), "sk": _s(_LINE_HEAD)})
+        return line["latest"]["S"] if line is not None and "latest" in line else None
+
     def find_by_source(self, source_urls: Iterable[str]) -> dict[str, list[Artifact]]:
         """One Query of `by_source` per URL (lineage asks about a handful of parents at a time)."""
         found: dict[str, list[Artifact]] = {}

@@ -232,6 +232,11 @@ class SqliteMetadataStore:
                                   (name, _READY))
         return [Artifact.model_validate_json(body) for body, kind in rows if ArtifactType(kind) in wanted]
 
+    def latest_version_id(self, kind: ArtifactType, name: str) -> str | None:
+        row = self._db().execute("SELECT id FROM artifacts WHERE type = ? AND name = ? AND status = ? AND latest = 1",
+                                 (kind.value, name, _READY)).fetchone()
+        return str(row[0]) if row else None
+
     def find_by_source(self, source_urls: Iterable[str]) -> dict[str, list[Artifact]]:
         found: dict[str, list[Artifact]] = {}
         for chunk in _chunks(list(dict.fromkeys(source_urls))):

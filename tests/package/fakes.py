@@ -12,7 +12,7 @@ from typing import IO, Any
 from registry.errors import Aborted, Conflict, NotFound, TooLarge
 from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor,
                             Operation, Token, Upload, User)
-from registry.paging import as_utc, sort_key
+from registry.paging import as_utc, sort_key, version_sort_key
 from registry.ports import Claim, Epoch, Guard, TokenGrant
 
 
@@ -40,6 +40,10 @@ class MemoryMetadata:
         wanted = set(types or ArtifactType)
         return sorted((a.model_copy(deep=True) for a in self.artifacts.values()
                        if a.name == name and a.type in wanted and a.status is ArtifactStatus.READY), key=sort_key)
+
+    def latest_version_id(self, kind: ArtifactType, name: str) -> str | None:
+        found = max(self.find_by_name(name, [kind]), key=version_sort_key, default=None)
+        return found.id if found is not None else None
 
     def start_mirror(self, job: MirrorJob) -> bool:
         held = self.mirrors.get(job.artifact_id)

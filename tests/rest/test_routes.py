@@ -132,7 +132,7 @@ def test_artifacts_are_read_under_their_own_type_only(api, fake_hub):
     assert api.get("/artifacts/dataset/no-such-id").status_code == 404
 
 
-def test_update_adds_a_version_and_checks_the_envelope(api, fake_hub):
+def test_update_replaces_what_every_id_of_the_artifact_reads_and_checks_the_envelope(api, fake_hub):
     fake_hub.add_dataset("acme/reviews-v2", {"data.csv": b"a,b\n"}, card="# reviews, second edition\n")
     created = create(api, DATASET_URL, "dataset")
     artifact_id = created["metadata"]["id"]
@@ -148,8 +148,8 @@ def test_update_adds_a_version_and_checks_the_envelope(api, fake_hub):
     assert new_id != artifact_id and new["metadata"]["name"] == created["metadata"]["name"]
     assert new["data"]["url"] == new_url and api.get(f"/artifacts/dataset/{new_id}").json()["metadata"] == new[
         "metadata"]
-    previous = api.get(f"/artifacts/dataset/{artifact_id}").json()  # the previous version stays, by its id
-    assert (previous["metadata"], previous["data"]["url"]) == (created["metadata"], created["data"]["url"])
+    # "The artifact source will replace the previous contents": the id the client kept reads the new contents
+    assert api.get(f"/artifacts/dataset/{artifact_id}").json() == new
     name = created["metadata"]["name"]
     assert api.get(f"/artifact/byName/{name}").json() == [new["metadata"]]  # REST knows the newest version
     assert api.post("/artifacts", json=[{"name": "*"}]).json() == [new["metadata"]]
@@ -179,6 +179,37 @@ def test_a_name_the_queries_reserve_is_refused_and_nothing_is_stored(api, fake_h
     refused = create(api, DATASET_URL, "dataset", name="*", expect=400)
     assert refused["code"] == "INVALID_INPUT" and "every artifact" in refused["detail"]
     assert api.post("/artifacts", json=[{"name": "*"}]).json() == []
+
+
+def test_delete_after_updates_removes_every_version_and_reads_by_any_id_answer_404(api, fake_hub, app):
+    fake_hub.add_dataset("acme/reviews-v2", {"data.csv": b"a,b\n"}, card="# reviews, second edition\n")
+    created = create(api, DATASET_URL, "dataset")
+    first = created["metadata"]["id"]
+    body = {"metadata": created["metadata"], "data": {"url": "https://huggingface.co/datasets/acme/reviews-v2"}}
+    second = api.put(f"/artifacts/dataset/{first}", json=body).json()["metadata"]["id"]
+    assert api.get(f"/artifacts/dataset/{first}").json()["metadata"]["id"] == second
+    assert api.delete(f"/artifacts/dataset/{first}").json() == created["metadata"]  # by the id it was given
+    for gone in (first, second):
+        assert api.get(f"/artifacts/dataset/{gone}").status_code == 404
+    assert api.post("/artifacts", json=[{"name": "*"}]).json() == []
+    assert api.get(f"/artifact/byName/{created['metadata']['name']}").status_code == 404
+    assert app.state.registry.metadata.count_artifacts() == 0  # no version left behind, not even unlisted
+
+
+def test_rating_cost_and_lineage_by_an_old_id_read_the_newest_version(api, linked_url, app):
+    old_id = create(api, linked_url)["metadata"]["id"]
+    registry = app.state.registry
+    admin = registry.metadata.get_user(registry.settings.admin_username)
+    newer = registry.artifacts.update(admin, old_id, linked_url, version="9.0.0").id
+    assert api.get(f"/artifact/model/{old_id}/rate").status_code == 200
+    rated = {entry["artifact"]["id"] for entry in api.get(f"/artifact/model/{newer}/audit").json()
+             if entry["action"] == "RATE"}
+    assert rated == {newer}  # the read by the old id rated the newest version
+    assert all(entry["action"] != "RATE" for entry in api.get(f"/artifact/model/{old_id}/audit").json())
+    assert set(api.get(f"/artifact/model/{old_id}/cost").json()) == {newer}
+    graph = api.get(f"/artifact/model/{old_id}/lineage").json()
+    assert newer in {node["artifact_id"] for node in graph["nodes"]}
+    assert old_id not in {node["artifact_id"] for node in graph["nodes"]}
 
 
 def test_delete_removes_only_that_artifact(api, fake_hub):

@@ -42,6 +42,21 @@ def test_the_highest_ready_version_of_each_type_and_name_is_latest(metadata):
     assert latest(metadata) == ["d-1", "m-4"]
 
 
+def test_the_latest_version_id_of_a_name_is_read_your_write_through_commits(metadata):
+    assert metadata.latest_version_id(MODEL, "acme/r") is None
+    make_ready(metadata, artifact("r-1", "acme/r", version="1.0.0"))
+    assert metadata.latest_version_id(MODEL, "acme/r") == "r-1"
+    metadata.create_artifact(artifact("r-2", "acme/r", version="1.1.0", minute=1))
+    assert metadata.latest_version_id(MODEL, "acme/r") == "r-1"  # pending: not a version yet
+    metadata.commit(ready=[artifact("r-2", "acme/r", version="1.1.0", minute=1)])
+    assert metadata.latest_version_id(MODEL, "acme/r") == "r-2"  # right after the commit, no index lag
+    assert metadata.latest_version_id(DATASET, "acme/r") is None  # per type
+    metadata.commit(deleted=["r-2"])
+    assert metadata.latest_version_id(MODEL, "acme/r") == "r-1"
+    metadata.commit(deleted=["r-1"])
+    assert metadata.latest_version_id(MODEL, "acme/r") is None
+
+
 def test_a_prerelease_is_below_its_release_and_ties_go_to_the_later_record(metadata):
     make_ready(metadata, artifact("p-1", "acme/p", version="2.0.0"),
                artifact("p-2", "acme/p", version="2.0.0-rc.1", minute=1))
