@@ -251,11 +251,10 @@ class ArtifactService:
         write.give_up(version_identity(artifact.type, artifact.name, artifact.version))
         self._remove_package_after(write, artifact)
 
-    def newest_of(self, actor: User, artifact_id: str) -> Artifact:
-        """The newest version of the name (and type) `artifact_id` is a version of: the REST door's view of an id,
-        since the spec knows no versions (PUT "replaces the previous contents", so a read by the same id must see
-        them). Read-your-write on both adapters."""
-        artifact = self.get(actor, artifact_id)
+    def newest_of(self, artifact: Artifact) -> Artifact:
+        """The newest version of `artifact`'s name and type (the caller has read `artifact` for its actor): the REST
+        door's view of an id, since the spec knows no versions (PUT "replaces the previous contents", so a read by
+        the same id must see them). Read-your-write on both adapters."""
         latest = self._artifacts.latest_version_id(artifact.type, artifact.name)
         if latest is None or latest == artifact.id:
             return artifact

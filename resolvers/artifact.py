@@ -50,8 +50,7 @@ async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType
 
 def newest_checked(scope: RequestScope, actor: User, artifact_id: str, artifact_type: ArtifactType | None) -> Artifact:
     """The newest version of the name `artifact_id` is a version of, checked as `checked_type` (the REST view)."""
-    checked_type(scope, actor, artifact_id, artifact_type)
-    return scope.registry.artifacts.newest_of(actor, artifact_id)
+    return scope.registry.artifacts.newest_of(checked_type(scope, actor, artifact_id, artifact_type))
 
 
 async def get_newest(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
