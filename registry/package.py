@@ -510,7 +510,7 @@ def _artifact_from(upload: Upload, actor: User, checked: _CheckedPackage, parts:
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    """YAML front matter may hold dates and other non-JSON values; stores keep the card data as JSON."""
+    """YAML front matter may hold dates and other non-JSON values; stores keep metadata as JSON."""
     return dict(json.loads(json.dumps(data, default=str)))
 
 
