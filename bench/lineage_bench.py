@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.errors import NotFound  # noqa: E402
 from registry.lineage import MAX_DEPTH, LineageDirection, LineageService  # noqa: E402
-from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, Permission, User  # noqa: E402
+from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, HubSource, Permission, User  # noqa: E402
 from scoring.lineage import declared_parent_urls  # noqa: E402
 from scoring.sources.types import HubRepo  # noqa: E402
 from scoring.sources.url import parse_source_url  # noqa: E402
@@ -75,7 +75,7 @@ def model(index: int, parent: int | None, prefix: str) -> Artifact:
     card = {"license": "apache-2.0", **({"base_model": f"{prefix}/m{parent}"} if parent is not None else {})}
     repo = HubRepo(ref=parse_source_url(url), card_data=card)
     return Artifact(id=f"{prefix}-{index}", type=ArtifactType.MODEL, name=f"m{index}", source_url=url,
-                    metadata={"source": "huggingface", "card_data": card}, parent_urls=declared_parent_urls(repo),
+                    source=HubSource(repo_id=repo.ref.repo_id, card_data=card), parent_urls=declared_parent_urls(repo),
                     files=[FileEntry(path="model.safetensors", size=1_000_000 + index)],
                     status=ArtifactStatus.READY)
 

@@ -524,7 +524,7 @@ class Reading:
         snapshot = self.snapshot
         return Artifact(id=artifact_id, type=artifact_type, name=name, source_url=snapshot.ref.canonical_url,
                         version=version, revision=snapshot.revision, readme=snapshot.readme, files=snapshot.files,
-                        metadata=snapshot.metadata, parent_urls=self.parent_urls(), created_by=creator,
+                        source=snapshot.source, parent_urls=self.parent_urls(), created_by=creator,
                         updated_at=utcnow())
 
     def parent_urls(self) -> list[str]:

@@ -22,10 +22,10 @@ import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from registry.errors import InvalidInput, TooLarge
-from registry.model import Artifact, ArtifactType, FileEntry, User
+from registry.model import Artifact, ArtifactType, FileEntry, HubSource, UploadSource, User
 from registry.paging import newest_versions
 from registry.ports import ArtifactStore
 from registry.sourcing import upstream_errors
@@ -263,17 +263,17 @@ def _attach_parents(builder: _Builder, child: Artifact, link: _Link, parents: li
 def stored_repo(artifact: Artifact) -> HubRepo | None:
     """The hub-shaped record of a stored model or package (card, configs, tags, files), for the same pure rules
     the rating applied at ingest; None for what declares nothing (GitHub repositories)."""
-    metadata = artifact.metadata
-    if metadata.get("source") not in ("huggingface", "upload"):
+    source = artifact.source
+    if not isinstance(source, (HubSource, UploadSource)):
         return None
     ref = _ref(artifact.source_url) if artifact.source_url else None
     return HubRepo(
         ref=ref or SourceRef(kind="hf_model", owner="", name=artifact.id),  # uploads: a placeholder identity
         card_text=artifact.readme,
-        card_data=_mapping(metadata.get("card_data")) or {},
-        config=_mapping(metadata.get("config")),
-        adapter_config=_mapping(metadata.get("adapter_config")),
-        tags=[tag for tag in metadata.get("tags") or [] if isinstance(tag, str)],
+        card_data=source.card_data,
+        config=source.config,
+        adapter_config=source.adapter_config,
+        tags=source.tags if isinstance(source, HubSource) else [],
         files=[RepoFile(path=f.path, size=f.size) for f in artifact.files],
     )
 
@@ -361,10 +361,6 @@ def _closure(start: str, parents: dict[str, list[str]]) -> set[str]:
                 seen.add(parent)
                 queue.append(parent)
     return seen
-
-
-def _mapping(value: Any) -> dict[str, Any] | None:
-    return value if isinstance(value, dict) else None
 
 
 def _ref(url: str | None) -> SourceRef | None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 
 def utcnow() -> datetime:
@@ -56,6 +56,120 @@ class FileEntry(BaseModel):
     blob_id: str | None = None  # git object id where the hub/GitHub gives one
 
 
+class FindingSeverity(str, enum.Enum):
+    """How bad one import found in a pickle is, in picklescan's own classification (its SafetyLevel)."""
+
+    SUSPICIOUS = "suspicious"  # outside picklescan's known-safe list, not known to run code: stored and shown
+    DANGEROUS = "dangerous"  # known to run code or reach the OS (os.system, builtins.eval, subprocess.*): refused
+    UNSCANNABLE = "unscannable"  # a pickle-capable file the scanner could not read: nothing shows it safe, refused
+
+
+class ContentVerdict(str, enum.Enum):
+    CLEAN = "clean"  # no finding
+    SUSPICIOUS = "suspicious"  # only suspicious findings: accepted, shown to every reader
+    UNSAFE = "unsafe"  # a dangerous or unscannable finding: refused
+
+
+REFUSED_SEVERITIES = frozenset({FindingSeverity.DANGEROUS, FindingSeverity.UNSCANNABLE})
+
+
+class ContentFinding(BaseModel):
+    """One thing the scan found: `global_name` is the "module.name" a pickle in `file` imports on load (None for an
+    unscannable file); `detail` says more (why a file could not be scanned, or that its stream is malformed)."""
+
+    file: str
+    global_name: str | None = None
+    severity: FindingSeverity
+    detail: str | None = None
+
+
+class ContentScan(BaseModel):
+    """The malicious-content scan of an artifact's files (`Artifact.content_scan`).
+
+    `scanned_files` are the package paths read as pickles (by extension or by the pickle PROTO opcode; torch zips
+    and .npz are scanned inside). Pickles are disassembled by picklescan, never loaded. An upload or hub mirror
+    whose verdict is `unsafe` is refused with UNSAFE_CONTENT; a `suspicious` one is stored with its findings.
+    """
+
+    scanner: str
+    scanned_files: list[str] = Field(default_factory=list)
+    findings: list[ContentFinding] = Field(default_factory=list)
+    scanned_at: datetime = Field(default_factory=utcnow)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> ContentVerdict:
+        severities = {finding.severity for finding in self.findings}
+        if severities & REFUSED_SEVERITIES:
+            return ContentVerdict.UNSAFE
+        return ContentVerdict.SUSPICIOUS if severities else ContentVerdict.CLEAN
+
+    @property
+    def refused(self) -> list[ContentFinding]:
+        """The findings that make the content unsafe."""
+        return [finding for finding in self.findings if finding.severity in REFUSED_SEVERITIES]
+
+    @classmethod
+    def of(cls, artifact: Artifact) -> "ContentScan | None":
+        """The artifact's recorded scan; None when its files were never scanned (a hub artifact not yet mirrored,
+        or code and datasets, which are not stored)."""
+        return artifact.content_scan
+
+
+class HubSource(BaseModel):
+    """What ingest recorded of a Hugging Face model or dataset (registry/sourcing.py): its card's front matter and
+    configs, which lineage reads again (registry/lineage.py stored_repo), and the hub's own listing fields."""
+
+    kind: Literal["huggingface"] = "huggingface"
+    repo_id: str
+    card_data: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] | None = None
+    adapter_config: dict[str, Any] | None = None
+    tags: list[str] = Field(default_factory=list)
+    downloads: int = 0
+    likes: int = 0
+    library_name: str | None = None
+    pipeline_tag: str | None = None
+    registered_by: str | None = None  # who registered it other than ingest (the performance workload: not rated)
+
+
+class GitHubSource(BaseModel):
+    """What ingest recorded of a GitHub repository (code, or a dataset kept on GitHub)."""
+
+    kind: Literal["github"] = "github"
+    repo_id: str  # owner/name
+    license: str | None = None  # the SPDX id GitHub detected
+    default_branch: str = "main"
+    stars: int = 0
+    description: str | None = None
+
+
+class UploadSource(BaseModel):
+    """What finalize recorded of an uploaded package (registry/package.py): its card's front matter and configs,
+    read as a hub repository's are, and why any of them could not be read."""
+
+    kind: Literal["upload"] = "upload"
+    root: str = ""  # the top folder stripped from the zip's paths ("name/") or ""
+    card_data: dict[str, Any] = Field(default_factory=dict)
+    card_error: str | None = None
+    config: dict[str, Any] | None = None
+    config_error: str | None = None
+    adapter_config: dict[str, Any] | None = None
+
+
+class WorkloadSource(BaseModel):
+    """A model the performance workload seeds (registry/workload.py): no upstream, no package, no rating."""
+
+    kind: Literal["workload"] = "workload"
+
+
+# Where an artifact came from, told apart by `kind`; None for a record built without a source (tests, tools).
+Source = Annotated[HubSource | GitHubSource | UploadSource | WorkloadSource, Field(discriminator="kind")]
+
+
+_UNTYPED_SCAN_KEY = "content_scan"  # the scan's key in an untyped record's metadata
+
+
 class Artifact(BaseModel):
     """One version of an artifact: a registry's unit is name + version (each version its own record and id)."""
 
@@ -71,7 +185,8 @@ class Artifact(BaseModel):
     files: list[FileEntry] = Field(default_factory=list)
     package_sha256: str | None = None  # the stored zip bundle, content-addressed
     parts: dict[str, str] = Field(default_factory=dict)  # download part name -> sha256 of that part's zip
-    metadata: dict[str, Any] = Field(default_factory=dict)  # card data, config.json, links used by lineage/scoring
+    source: Source | None = None
+    content_scan: ContentScan | None = None  # None until its files are stored and scanned
     # Canonical source URLs of the artifacts this one declares it derives from or depends on (base models,
     # training datasets, code). Indexed by the stores so descendants are found without a scan.
     parent_urls: list[str] = Field(default_factory=list)
@@ -84,6 +199,24 @@ class Artifact(BaseModel):
     @property
     def size_bytes(self) -> int:
         return sum(f.size for f in self.files)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _untyped_metadata(cls, data: Any) -> Any:
+        """Records stored before sources were typed (store bodies are this model's JSON) kept the source and the
+        scan in one dict, `metadata`: {"source": <kind>, <that source's fields>, "content_scan": <scan>}. Keys no
+        record has a field for (the scan's predecessor, "pickle_findings") were never read and are dropped."""
+        if not isinstance(data, dict) or "metadata" not in data:
+            return data
+        data = dict(data)
+        metadata = dict(data.pop("metadata") or {})
+        scan = metadata.pop(_UNTYPED_SCAN_KEY, None)
+        if scan is not None:
+            data.setdefault("content_scan", scan)
+        kind = metadata.pop("source", None)
+        if kind is not None:
+            data.setdefault("source", {**metadata, "kind": kind})
+        return data
 
 
 class User(BaseModel):
@@ -130,69 +263,6 @@ class Upload(BaseModel):
     # a crash) finds the registration it made instead of making a second one.
     artifact_id: str | None = None
     version: str | None = None  # the caller's version (normalised); None: the card's, else the next patch
-
-
-class FindingSeverity(str, enum.Enum):
-    """How bad one import found in a pickle is, in picklescan's own classification (its SafetyLevel)."""
-
-    SUSPICIOUS = "suspicious"  # outside picklescan's known-safe list, not known to run code: stored and shown
-    DANGEROUS = "dangerous"  # known to run code or reach the OS (os.system, builtins.eval, subprocess.*): refused
-    UNSCANNABLE = "unscannable"  # a pickle-capable file the scanner could not read: nothing shows it safe, refused
-
-
-class ContentVerdict(str, enum.Enum):
-    CLEAN = "clean"  # no finding
-    SUSPICIOUS = "suspicious"  # only suspicious findings: accepted, shown to every reader
-    UNSAFE = "unsafe"  # a dangerous or unscannable finding: refused
-
-
-REFUSED_SEVERITIES = frozenset({FindingSeverity.DANGEROUS, FindingSeverity.UNSCANNABLE})
-
-
-class ContentFinding(BaseModel):
-    """One thing the scan found: `global_name` is the "module.name" a pickle in `file` imports on load (None for an
-    unscannable file); `detail` says more (why a file could not be scanned, or that its stream is malformed)."""
-
-    file: str
-    global_name: str | None = None
-    severity: FindingSeverity
-    detail: str | None = None
-
-
-class ContentScan(BaseModel):
-    """The malicious-content scan of an artifact's files, kept in `Artifact.metadata[ContentScan.METADATA_KEY]`.
-
-    `scanned_files` are the package paths read as pickles (by extension or by the pickle PROTO opcode; torch zips
-    and .npz are scanned inside). Pickles are disassembled by picklescan, never loaded. An upload or hub mirror
-    whose verdict is `unsafe` is refused with UNSAFE_CONTENT; a `suspicious` one is stored with its findings.
-    """
-
-    METADATA_KEY: ClassVar[str] = "content_scan"
-
-    scanner: str
-    scanned_files: list[str] = Field(default_factory=list)
-    findings: list[ContentFinding] = Field(default_factory=list)
-    scanned_at: datetime = Field(default_factory=utcnow)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def verdict(self) -> ContentVerdict:
-        severities = {finding.severity for finding in self.findings}
-        if severities & REFUSED_SEVERITIES:
-            return ContentVerdict.UNSAFE
-        return ContentVerdict.SUSPICIOUS if severities else ContentVerdict.CLEAN
-
-    @property
-    def refused(self) -> list[ContentFinding]:
-        """The findings that make the content unsafe."""
-        return [finding for finding in self.findings if finding.severity in REFUSED_SEVERITIES]
-
-    @classmethod
-    def of(cls, artifact: Artifact) -> "ContentScan | None":
-        """The artifact's recorded scan; None when its files were never scanned (a hub artifact not yet mirrored,
-        or code and datasets, which are not stored)."""
-        recorded = artifact.metadata.get(cls.METADATA_KEY)
-        return None if recorded is None else cls.model_validate(recorded)
 
 
 class MirrorState(str, enum.Enum):

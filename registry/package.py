@@ -19,7 +19,7 @@ first download (registry/mirror.py, which shares the package helpers at the end 
 
 Malicious content: a package, or an ingested artifact's files mirrored on first download, whose pickles import
 dangerous globals (or cannot be scanned) is refused with UNSAFE_CONTENT before anything is stored; suspicious
-findings are kept on the artifact (`ContentScan` in its metadata) for every reader to see.
+findings are kept on the artifact (its `content_scan`) for every reader to see.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from registry.errors import Aborted, Conflict, DomainError, InvalidInput, NotFou
     UnsafeContent
 from registry.idempotency import Idempotency, Receipt
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, ContentVerdict, \
-    FileEntry, Permission, Upload, User, utcnow
+    FileEntry, Permission, Upload, UploadSource, User, utcnow
 from registry.paging import as_utc
 from registry.ports import ArtifactStore, BlobStore, UploadStore, blob_key, part_key, staging_key
 from registry.rating import Assessment, Links
@@ -415,8 +415,7 @@ def store_parts(blobs: BlobStore, package: str, manifest: ZipManifest, workdir: 
 
 
 def with_scan(artifact: Artifact, scan: ContentScan) -> Artifact:
-    return artifact.model_copy(update={"metadata": {**artifact.metadata,
-                                                    ContentScan.METADATA_KEY: scan.model_dump(mode="json")}})
+    return artifact.model_copy(update={"content_scan": scan})
 
 
 def refuse_if_unsafe(name: str, scan: ContentScan | None) -> None:
@@ -498,16 +497,14 @@ def _package_repo(name: str, manifest: ZipManifest, card_data: dict[str, Any], c
 def _artifact_from(upload: Upload, actor: User, checked: _CheckedPackage, parts: dict[str, str],
                    artifact_id: str, version: str) -> Artifact:
     repo, manifest = checked.repo, checked.manifest
-    metadata: dict[str, Any] = {
-        "source": "upload", "root": manifest.root, "config": manifest.config, "config_error": manifest.config_error,
-        "adapter_config": manifest.adapter_config, "card_data": repo.card_data, "card_error": repo.card_error,
-        ContentScan.METADATA_KEY: manifest.content_scan.model_dump(mode="json"),
-    }
+    source = UploadSource(root=manifest.root, card_data=repo.card_data, card_error=repo.card_error,
+                          config=manifest.config, config_error=manifest.config_error,
+                          adapter_config=manifest.adapter_config)
     return Artifact(id=artifact_id, type=ArtifactType.MODEL, name=upload.name, source_url=None,
                     version=version,
                     readme=manifest.readme or "",
                     files=[FileEntry(path=e.path, size=e.size, sha256=e.sha256) for e in manifest.entries],
-                    package_sha256=checked.sha256, parts=parts, metadata=metadata,
+                    package_sha256=checked.sha256, parts=parts, source=source, content_scan=manifest.content_scan,
                     parent_urls=list(dict.fromkeys(edge.target for edge in checked.reading.parents)),
                     created_by=actor.username)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
 from registry.errors import InvalidInput, NotFound, UpstreamError
-from registry.model import ArtifactType, FileEntry
+from registry.model import ArtifactType, FileEntry, GitHubSource, HubSource
 from registry.version import declared_version
 from scoring.errors import InvalidSourceURL, SourceNotFound, SourceUnavailable
 from scoring.gather import GitHubReader, HubReader
@@ -83,15 +83,14 @@ class SourceSnapshot:
         return [FileEntry(path=f.path, size=f.size, sha256=f.sha256, blob_id=f.blob_id) for f in listing]
 
     @property
-    def metadata(self) -> dict[str, Any]:
+    def source(self) -> HubSource | GitHubSource:
         repo = self.repo
         if isinstance(repo, HubRepo):
-            return {"source": "huggingface", "repo_id": self.ref.repo_id, "card_data": repo.card_data,
-                    "config": repo.config, "adapter_config": repo.adapter_config, "tags": repo.tags,
-                    "downloads": repo.downloads, "likes": repo.likes, "library_name": repo.library_name,
-                    "pipeline_tag": repo.pipeline_tag}
-        return {"source": "github", "repo_id": repo.full_name, "license": repo.license_spdx,
-                "default_branch": repo.default_branch, "stars": repo.stars, "description": repo.description}
+            return HubSource(repo_id=self.ref.repo_id, card_data=repo.card_data, config=repo.config,
+                             adapter_config=repo.adapter_config, tags=repo.tags, downloads=repo.downloads,
+                             likes=repo.likes, library_name=repo.library_name, pipeline_tag=repo.pipeline_tag)
+        return GitHubSource(repo_id=repo.full_name, license=repo.license_spdx, default_branch=repo.default_branch,
+                            stars=repo.stars, description=repo.description)
 
 
 class SourceReader:

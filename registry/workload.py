@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from registry.artifacts import ArtifactService, new_id
 from registry.auth import UserService, require
 from registry.errors import Conflict, InvalidInput
-from registry.model import Artifact, ArtifactType, Permission, User, utcnow
+from registry.model import Artifact, ArtifactType, Permission, User, WorkloadSource, utcnow
 from registry.package import PackageService
 from registry.settings import Settings
 from registry.sourcing import SourceReader, parse_for_type
@@ -175,7 +175,7 @@ class WorkloadService:
             if not self.artifacts.by_name(actor, name, [ArtifactType.MODEL]):
                 readme = f"# {name}\n\nModel {index} of the performance workload's registry.\n"
                 self.artifacts.store_new(actor, Artifact(id=new_id(), type=ArtifactType.MODEL, name=name,
-                                                         readme=readme, metadata={"source": "workload"},
+                                                         readme=readme, source=WorkloadSource(),
                                                          created_by=actor.username))
             self._update(done=index + 1)
 
@@ -191,7 +191,7 @@ class WorkloadService:
             artifact = self.artifacts.store_new(actor, Artifact(
                 id=new_id(), type=ArtifactType.MODEL, name=ref.name, source_url=ref.canonical_url,
                 revision=snapshot.revision, readme=snapshot.readme, files=snapshot.files,
-                metadata={**snapshot.metadata, "registered_by": "performance workload (not rated)"},
+                source=snapshot.source.model_copy(update={"registered_by": "performance workload (not rated)"}),
                 created_by=actor.username), version=snapshot.declared_version)
         stored = self.packages.stored_zip(artifact)  # mirrors the hub files the first time
         self._update(done=1)

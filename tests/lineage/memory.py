@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from registry.errors import NotFound
-from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, User
+from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, HubSource, User
 from scoring.lineage import declared_parent_urls
 from scoring.sources.types import HubRepo
 from scoring.sources.url import parse_source_url
@@ -19,7 +19,7 @@ def hub_model(artifact_id: str, repo_id: str, base_models: list[str], sizes: tup
     card = {"base_model": base_models} if base_models else {}
     repo = HubRepo(ref=parse_source_url(url), card_data=card)
     return Artifact(id=artifact_id, type=ArtifactType.MODEL, name=repo_id.split("/")[-1], source_url=url,
-                    metadata={"source": "huggingface", "card_data": card}, parent_urls=declared_parent_urls(repo),
+                    source=HubSource(repo_id=repo_id, card_data=card), parent_urls=declared_parent_urls(repo),
                     files=[FileEntry(path=f"w{n}.safetensors", size=size) for n, size in enumerate(sizes)],
                     status=ArtifactStatus.READY)
 

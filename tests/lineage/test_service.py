@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 
 from registry.errors import InvalidInput, TooLarge
 from registry.lineage import LineageDirection, LineageService, external_id, model_license
-from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, Permission, User
+from registry.model import Artifact, ArtifactStatus, ArtifactType, FileEntry, HubSource, Permission, UploadSource, User
 from scoring.compat import check_compatibility
 from scoring.evidence import Evidence
 from scoring.license import FAMILY_SCORES, LicenseFamily
@@ -79,15 +80,15 @@ def test_cost_parts_and_unknown_artifacts():
 
 
 def test_the_model_license_is_read_by_the_rule_the_license_metric_uses():
-    def with_metadata(files: tuple[str, ...] = (), **metadata: object) -> Artifact:
-        return Artifact(id="m", type=ArtifactType.MODEL, name="m", metadata={"source": "huggingface", **metadata},
+    def with_source(files: tuple[str, ...] = (), **source: Any) -> Artifact:
+        return Artifact(id="m", type=ArtifactType.MODEL, name="m", source=HubSource(repo_id="acme/m", **source),
                         files=[FileEntry(path=path, size=10) for path in files], status=ArtifactStatus.READY)
 
-    assert model_license(with_metadata(card_data={"license": ["mit", "apache-2.0"]})) == "MIT AND Apache-2.0"
-    assert model_license(with_metadata(card_data={"license": " mit "}, tags=["license:gpl"])) == "MIT"
-    assert model_license(with_metadata(card_data="broken", tags=["license:cc-by-4.0", "vision", 3])) == "CC-BY-4.0"
-    assert model_license(with_metadata()) is None
-    assert model_license(with_metadata(files=("LICENSE", "model.safetensors"))) == "other"
+    assert model_license(with_source(card_data={"license": ["mit", "apache-2.0"]})) == "MIT AND Apache-2.0"
+    assert model_license(with_source(card_data={"license": " mit "}, tags=["license:gpl"])) == "MIT"
+    assert model_license(with_source(tags=["license:cc-by-4.0", "vision"])) == "CC-BY-4.0"
+    assert model_license(with_source()) is None
+    assert model_license(with_source(files=("LICENSE", "model.safetensors"))) == "other"
 
 
 def test_a_model_licensed_only_by_a_license_file_gets_consistent_answers():
@@ -98,7 +99,7 @@ def test_a_model_licensed_only_by_a_license_file_gets_consistent_answers():
                    files=[RepoFile(path="LICENSE", size=1000), RepoFile(path="model.safetensors", size=10)])
     metric = license_metric(Evidence(model=repo, gathered_at=datetime.now(timezone.utc)))
     artifact = Artifact(id="m", type=ArtifactType.MODEL, name="m", readme=card,
-                        source_url="https://huggingface.co/acme/m", metadata={"source": "huggingface"},
+                        source_url="https://huggingface.co/acme/m", source=HubSource(repo_id="acme/m"),
                         files=[FileEntry(path="LICENSE", size=1000), FileEntry(path="model.safetensors", size=10)],
                         status=ArtifactStatus.READY)
     verdict = check_compatibility(model_license(artifact), "MIT")
@@ -109,7 +110,8 @@ def test_a_model_licensed_only_by_a_license_file_gets_consistent_answers():
 def test_license_checks_are_for_models_and_github_repositories():
     dataset = Artifact(id="d", type=ArtifactType.DATASET, name="d", status=ArtifactStatus.READY)
     model = hub_model("m", "org/m", [])
-    model.metadata["card_data"]["license"] = "apache-2.0"
+    assert isinstance(model.source, HubSource)
+    model.source.card_data["license"] = "apache-2.0"
     lineage = service(dataset, model, github=OneRepoGitHub("MIT"))
     with pytest.raises(InvalidInput):
         lineage.license_check(ADMIN, "d", "https://github.com/org/code")
@@ -121,8 +123,8 @@ def test_license_checks_are_for_models_and_github_repositories():
 
 def test_an_uploaded_package_declares_parents_from_its_card_and_configs():
     upload = Artifact(id="pkg-1", type=ArtifactType.MODEL, name="pkg", status=ArtifactStatus.READY,
-                      metadata={"source": "upload", "card_data": {"base_model": "org/base"},
-                                "adapter_config": {"base_model_name_or_path": "org/base"}})
+                      source=UploadSource(card_data={"base_model": "org/base"},
+                                          adapter_config={"base_model_name_or_path": "org/base"}))
     base = hub_model("base", "org/base", [])
     graph = service(upload, base).graph(ADMIN, "pkg-1", 2, LineageDirection.BOTH)
     assert [(e.parent_id, e.child_id, e.relation) for e in graph.edges] == [("base", "pkg-1", "adapter")]

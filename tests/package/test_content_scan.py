@@ -16,7 +16,7 @@ import pytest
 
 from registry.errors import UnsafeContent
 from registry.model import Artifact, ArtifactType, AuditAction, ContentScan, ContentVerdict, FileEntry, \
-    FindingSeverity
+    FindingSeverity, HubSource
 from registry.ports import blob_key, staging_key
 from tests.package.conftest import UPLOADER, Services, build_services, small_settings
 from tests.package.fakes import MemoryBlobs, MemoryMetadata
@@ -152,12 +152,14 @@ def test_a_stream_broken_after_its_imports_is_noted_not_refused(services, tmp_pa
     assert note.severity is FindingSeverity.SUSPICIOUS
 
 
-def test_the_recorded_scan_is_json_in_the_metadata(services, tmp_path):
+def test_the_recorded_scan_is_stored_with_its_verdict(services, tmp_path):
     upload_id, data = send(services, tmp_path, hf_files(**{"pytorch_model.bin": TORCH_STATE_DICT}))
     artifact = services.packages.finalize_upload(UPLOADER, upload_id, sha(data))
-    recorded = services.metadata.get_artifact(artifact.id).metadata[ContentScan.METADATA_KEY]
+    stored = services.metadata.get_artifact(artifact.id)
+    assert stored.content_scan == artifact.content_scan
+    recorded = stored.model_dump(mode="json")["content_scan"]  # the JSON a store keeps
     assert recorded["verdict"] == "clean" and recorded["scanned_files"] == ["pytorch_model.bin"]
-    assert recorded["scanner"].startswith("picklescan ") and "pickle_findings" not in artifact.metadata
+    assert recorded["scanner"].startswith("picklescan ")
 
 
 class StubHub:
@@ -175,7 +177,7 @@ def mirror_services(tmp_path: Path, files: dict[str, bytes]) -> tuple[Services, 
     services = build_services(small_settings(tmp_path), MemoryMetadata(), MemoryBlobs(), hub=hub)
     artifact = Artifact(id="hub-1", type=ArtifactType.MODEL, name="org/model",
                         source_url="https://huggingface.co/org/model", revision="c0ffee",
-                        metadata={"source": "huggingface"},
+                        source=HubSource(repo_id="org/model"),
                         files=[FileEntry(path=p, size=len(d), sha256=sha(d)) for p, d in files.items()])
     services.artifacts.store_new(UPLOADER, artifact)
     return services, hub, artifact
@@ -210,7 +212,7 @@ def test_a_hub_model_with_suspicious_pickles_is_mirrored_with_its_findings(tmp_p
     stored = services.metadata.get_artifact(artifact.id)
     scan = ContentScan.of(stored)
     assert stored.package_sha256 and scan is not None and scan.verdict is ContentVerdict.SUSPICIOUS
-    assert stored.metadata["source"] == "huggingface"  # the ingest metadata is kept beside the scan
+    assert stored.source == HubSource(repo_id="org/model")  # the ingest record is kept beside the scan
 
 
 def test_a_mirror_keeps_what_changed_on_the_record_while_it_ran(tmp_path):

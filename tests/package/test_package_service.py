@@ -11,7 +11,7 @@ import pytest
 
 from registry.errors import Aborted, Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
 from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, ContentVerdict, \
-    FileEntry, Upload, utcnow
+    FileEntry, Upload, UploadSource, utcnow
 from registry.ports import blob_key, package_keys, part_key, staging_key
 from tests.package.conftest import OTHER, READER, UPLOADER, Services, build_services, small_settings
 from tests.package.fakes import MemoryBlobs, MemoryMetadata
@@ -96,8 +96,9 @@ def test_upload_finalize_and_download(services, tmp_path):
     assert artifact.version == "2.1.0"  # from the card's front matter
     assert artifact.package_sha256 == sha(data) and set(artifact.parts) == {"weights", "card"}
     assert {f.path: f.sha256 for f in artifact.files} == {p: sha(d) for p, d in files.items()}
-    assert artifact.readme.startswith("---") and artifact.metadata["config"]["model_type"] == "bert"
-    assert artifact.metadata["source"] == "upload" and artifact.metadata["card_data"]["license"] == "apache-2.0"
+    assert isinstance(artifact.source, UploadSource) and artifact.source.root == "tiny-model/"
+    assert artifact.readme.startswith("---") and (artifact.source.config or {})["model_type"] == "bert"
+    assert artifact.source.card_data["license"] == "apache-2.0" and artifact.source.card_error is None
     scan = ContentScan.of(artifact)
     assert scan is not None and scan.scanned_files == ["pytorch_model.bin"] and scan.verdict is ContentVerdict.CLEAN
     assert services.artifacts.get(UPLOADER, artifact.id).package_sha256 == sha(data)

@@ -9,7 +9,7 @@ import pytest
 
 from registry.artifacts import ArtifactService, pinned_ref
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
-from registry.model import Artifact, ArtifactType, AuditAction, Monitor, Permission, User
+from registry.model import Artifact, ArtifactType, AuditAction, GitHubSource, Monitor, Permission, User
 from registry.ports import blob_key
 from registry.settings import Settings
 from registry.sourcing import SourceReader
@@ -87,7 +87,7 @@ def test_ingest_reads_the_source_and_registers_it_ready_and_audited(service, sto
     assert service.get(READER, artifact.id).status.value == "ready"
     assert [e.action for e in metadata.list_audit(artifact.id)] == [AuditAction.CREATE]
     code = service.ingest(UPLOADER, ArtifactType.CODE, CODE_URL)
-    assert code.metadata["license"] == "MIT" and code.type is ArtifactType.CODE
+    assert isinstance(code.source, GitHubSource) and code.source.license == "MIT" and code.type is ArtifactType.CODE
 
 
 def test_the_same_source_under_the_same_name_is_registered_once(service):
