@@ -30,7 +30,7 @@ from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
 from registry.audit import audit_entry
 from registry.content import with_content_findings
 from registry.idempotency import Idempotency, Receipt
-from registry.model import Artifact, ArtifactType, AuditAction, ContentScan, Permission, User, utcnow
+from registry.model import Artifact, ArtifactType, AuditAction, Permission, User, utcnow
 from registry.paging import (Connection, Edge, cursor_of, decode_cursor, encode_cursor, newest_versions, page_after,
                              sort_key, version_sort_key)
 from registry.ports import MAX_COMMIT_RECORDS, ArtifactStore, AuditStore, BlobStore, Claim, ClaimStore, MonitorStore, \
@@ -394,7 +394,7 @@ class ArtifactService:
         if stored is None:
             raise NotFound(f"model {artifact_id!r} has no rating")
         self.audit(actor, artifact, AuditAction.RATE)
-        return with_content_findings(stored_rating(stored), ContentScan.of(artifact))
+        return with_content_findings(stored_rating(stored), artifact.content_scan)
 
     def recorded_rating(self, actor: User, artifact_id: str) -> Rating | None:
         """The stored rating of a model, None for an artifact without one (not audited: the caller just made it)."""
@@ -419,7 +419,7 @@ class ArtifactService:
         assessment = self.assess(model, links).assessment_or_refuse()
         self._ratings.put_rating(artifact.id, assessment.stored_form())
         self.audit(actor, artifact, AuditAction.RATE)
-        return with_content_findings(assessment.rating, ContentScan.of(artifact))
+        return with_content_findings(assessment.rating, artifact.content_scan)
 
     # internals -------------------------------------------------------------------------------------------------
     def _regex_hits(self, pattern: str, types: Iterable[ArtifactType] | None) -> Iterator[tuple[str, str]]:

@@ -285,7 +285,7 @@ def declared_edges(artifact: Artifact) -> list[DeclaredEdge]:
 
 
 def parent_links(artifact: Artifact) -> list[_Link]:
-    """Declared edges (with their relation) plus any stored `parent_urls` the metadata no longer explains."""
+    """Declared edges (with their relation) plus any stored `parent_urls` its source record no longer explains."""
     links = [_Link(edge.target, edge.relation, edge.origin) for edge in declared_edges(artifact)]
     known = {link.url for link in links}
     for url in artifact.parent_urls:

@@ -40,7 +40,7 @@ from typing import Protocol
 from registry import events
 from registry.errors import (DomainError, InvalidInput, MirrorPending, NotFound, TooLarge, UnsafeContent,
                              UpstreamError)
-from registry.model import Artifact, ArtifactType, ContentScan, ContentVerdict, FileEntry, MirrorJob, MirrorState, \
+from registry.model import Artifact, ArtifactType, ContentVerdict, FileEntry, MirrorJob, MirrorState, \
     utcnow
 from registry.package import (ZIP_EPOCH, file_sha256, inspect_package, put_blob, refuse_if_unsafe, store_parts,
                               with_scan)
@@ -124,7 +124,7 @@ class Mirrors:
         makes it (see the module's docstring). The caller has checked that its actor may download."""
         if artifact.package_sha256 is not None:
             return artifact
-        refuse_if_unsafe(artifact.name, ContentScan.of(artifact))  # known bad: don't fetch it again
+        refuse_if_unsafe(artifact.name, artifact.content_scan)  # known bad: don't fetch it again
         source = self._source(artifact)
         if artifact.size_bytes > self._settings.max_upload_bytes:
             raise TooLarge(f"{artifact.name!r} is {artifact.size_bytes} bytes; packages are capped at "

@@ -109,12 +109,6 @@ class ContentScan(BaseModel):
         """The findings that make the content unsafe."""
         return [finding for finding in self.findings if finding.severity in REFUSED_SEVERITIES]
 
-    @classmethod
-    def of(cls, artifact: Artifact) -> "ContentScan | None":
-        """The artifact's recorded scan; None when its files were never scanned (a hub artifact not yet mirrored,
-        or code and datasets, which are not stored)."""
-        return artifact.content_scan
-
 
 class HubSource(BaseModel):
     """What ingest recorded of a Hugging Face model or dataset (registry/sourcing.py): its card's front matter and

@@ -12,8 +12,8 @@ from resolvers.scope import RequestScope, as_caller
 async def content_scan(scope: RequestScope, artifact_id: str,
                        artifact_type: ArtifactType | None = None) -> ContentScan | None:
     """The artifact's recorded scan (None when its files were never scanned), for every reader."""
-    return ContentScan.of(await as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id,
-                                                                            artifact_type)))
+    artifact = await as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
+    return artifact.content_scan
 
 
 async def set_sensitive(scope: RequestScope, artifact_id: str, sensitive: bool) -> Artifact:

@@ -143,7 +143,7 @@ class ArtifactNode(relay.Node):
 
     @classmethod
     def from_domain(cls, a: model.Artifact) -> "ArtifactNode":
-        scan = model.ContentScan.of(a)
+        scan = a.content_scan
         return cls(key=a.id, type=a.type, name=a.name, source_url=a.source_url, version=a.version,
                    revision=a.revision, readme=a.readme,
                    files=[FileEntry(path=f.path, size=f.size, sha256=f.sha256) for f in a.files],

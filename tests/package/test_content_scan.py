@@ -53,7 +53,7 @@ def accepted(services: Services, tmp_path: Path, files: dict[str, bytes]) -> Con
     upload_id, data = send(services, tmp_path, files)
     artifact = services.packages.finalize_upload(UPLOADER, upload_id, sha(data))
     stored = services.artifacts.get(UPLOADER, artifact.id)  # as readers see it, through the store
-    scan = ContentScan.of(stored)
+    scan = stored.content_scan
     assert scan is not None
     return scan
 
@@ -191,7 +191,7 @@ def test_a_hub_model_with_malicious_pickles_is_refused_at_its_first_download(tmp
     assert services.blobs.blobs == {}  # no package, no parts
     stored = services.metadata.get_artifact(artifact.id)
     assert stored.package_sha256 is None
-    scan = ContentScan.of(stored)
+    scan = stored.content_scan
     assert scan is not None and scan.verdict is ContentVerdict.UNSAFE  # readers see why
     reads = len(hub.reads)
     with pytest.raises(UnsafeContent, match=imported):
@@ -210,7 +210,7 @@ def test_a_hub_model_with_suspicious_pickles_is_mirrored_with_its_findings(tmp_p
     services, _, artifact = mirror_services(tmp_path, files)
     services.downloads.deliver(UPLOADER, artifact.id)
     stored = services.metadata.get_artifact(artifact.id)
-    scan = ContentScan.of(stored)
+    scan = stored.content_scan
     assert stored.package_sha256 and scan is not None and scan.verdict is ContentVerdict.SUSPICIOUS
     assert stored.source == HubSource(repo_id="org/model")  # the ingest record is kept beside the scan
 
@@ -233,4 +233,4 @@ def test_a_mirror_keeps_what_changed_on_the_record_while_it_ran(tmp_path):
 
 
 def test_artifacts_never_scanned_have_no_scan():
-    assert ContentScan.of(Artifact(id="a", type=ArtifactType.CODE, name="c")) is None
+    assert Artifact(id="a", type=ArtifactType.CODE, name="c").content_scan is None

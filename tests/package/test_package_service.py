@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from registry.errors import Aborted, Conflict, InvalidInput, NotFound, PermissionDenied, TooLarge, UpstreamError
-from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentScan, ContentVerdict, \
+from registry.model import Artifact, ArtifactStatus, ArtifactType, AuditAction, ContentVerdict, \
     FileEntry, Upload, UploadSource, utcnow
 from registry.ports import blob_key, package_keys, part_key, staging_key
 from tests.package.conftest import OTHER, READER, UPLOADER, Services, build_services, small_settings
@@ -99,7 +99,7 @@ def test_upload_finalize_and_download(services, tmp_path):
     assert isinstance(artifact.source, UploadSource) and artifact.source.root == "tiny-model/"
     assert artifact.readme.startswith("---") and (artifact.source.config or {})["model_type"] == "bert"
     assert artifact.source.card_data["license"] == "apache-2.0" and artifact.source.card_error is None
-    scan = ContentScan.of(artifact)
+    scan = artifact.content_scan
     assert scan is not None and scan.scanned_files == ["pytorch_model.bin"] and scan.verdict is ContentVerdict.CLEAN
     assert services.artifacts.get(UPLOADER, artifact.id).package_sha256 == sha(data)
 
