@@ -60,7 +60,21 @@ def test_function_runs_the_mangum_handler_within_api_gateway_limits(template: di
     assert properties["MemorySize"] == 512
     assert properties["Timeout"] == 29
     assert properties["Environment"]["Variables"]["REGISTRY_BACKEND"] == "aws"
+    assert properties["Environment"]["Variables"]["REGISTRY_MONITOR_ALLOWED_HOSTS"] == {"Ref": "MonitorAllowedHosts"}
     assert {event["Type"] for event in properties["Events"].values()} == {"HttpApi", "Schedule"}
+
+
+def test_the_monitor_allow_list_parameter_reaches_both_computes_and_parses(
+        template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from registry.settings import Settings
+    (service,) = resources_of_type(template, "AWS::AppRunner::Service").values()
+    image = service["Properties"]["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+    variables = {v["Name"]: v["Value"] for v in image["RuntimeEnvironmentVariables"]}
+    assert variables["REGISTRY_MONITOR_ALLOWED_HOSTS"] == {"Ref": "MonitorAllowedHosts"}
+    monkeypatch.setenv("REGISTRY_MONITOR_ALLOWED_HOSTS", template["Parameters"]["MonitorAllowedHosts"]["Default"])
+    assert Settings().monitor_allowed_hosts == []
+    monkeypatch.setenv("REGISTRY_MONITOR_ALLOWED_HOSTS", '["audit.acme.example:443"]')
+    assert Settings().monitor_allowed_hosts == ["audit.acme.example:443"]
 
 
 def test_function_starts_from_a_snapshot_of_each_published_version(
