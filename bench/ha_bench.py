@@ -52,7 +52,7 @@ class Load:
         self.workdir = workdir
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: Counter[str] = Counter()
-        self.artifacts: list[tuple[str, str]] = []  # (type, id)
+        self.artifacts: list[tuple[str, str, str]] = []  # (type, id, name)
         self.lock = threading.Lock()
         self.counter = 0
 
@@ -85,7 +85,7 @@ class Load:
             self.counter += 1
             return self.counter
 
-    def _pick(self, rng: random.Random) -> tuple[str, str] | None:
+    def _pick(self, rng: random.Random) -> tuple[str, str, str] | None:
         with self.lock:
             return rng.choice(self.artifacts) if self.artifacts else None
 
@@ -114,12 +114,13 @@ class Load:
 
     def _ingest(self, http: httpx.Client, rng: random.Random) -> str | None:
         kind, url = rng.choice([("DATASET", DATASET), ("CODE", CODE)])
-        payload = self._graphql(http, INGEST, i={"type": kind, "url": url, "name": f"bench-{self._next()}"})
+        name = f"bench-{self._next()}"
+        payload = self._graphql(http, INGEST, i={"type": kind, "url": url, "name": name})
         done = payload["data"]["ingestArtifact"]
         if done["errors"]:
             return str(done["errors"][0]["code"])
         with self.lock:
-            self.artifacts.append((kind.lower(), done["artifact"]["artifactId"]))
+            self.artifacts.append((kind.lower(), done["artifact"]["artifactId"], name))
         return None
 
     def _upload(self, http: httpx.Client, rng: random.Random) -> str | None:
@@ -134,7 +135,7 @@ class Load:
         if payload["errors"]:
             return str(payload["errors"][0]["code"])
         with self.lock:
-            self.artifacts.append(("model", payload["artifact"]["artifactId"]))
+            self.artifacts.append(("model", payload["artifact"]["artifactId"], f"bench-{number}"))
         return None
 
     def _download(self, http: httpx.Client, rng: random.Random) -> str | None:
@@ -149,7 +150,8 @@ class Load:
         if picked is None or picked[0] == "model":
             return None
         url = DATASET if picked[0] == "dataset" else CODE
-        body = {"metadata": {"name": f"bench-{self._next()}", "id": picked[1], "type": picked[0]},
+        # the artifact's own name: an update never renames (name and id must match)
+        body = {"metadata": {"name": picked[2], "id": picked[1], "type": picked[0]},
                 "data": {"url": url}}
         answer = http.put(f"/artifacts/{picked[0]}/{picked[1]}", json=body, headers=self.headers)
         return None if answer.status_code in (200, 404, 409) else str(answer.status_code)

@@ -245,8 +245,10 @@ class HubRepoFixture:
 class Revisioned(Protocol):
     """A fixture repository with a history of older revisions (hub or GitHub)."""
 
-    git_tags: list[str]
     previous: Any  # dict[str, Self]: older revisions by sha, oldest first
+
+    @property
+    def git_tags(self) -> list[str]: ...
 
     @property
     def revision_sha(self) -> str: ...
