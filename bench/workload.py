@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 import tempfile
 import time
@@ -45,6 +46,7 @@ def aws_backend() -> Iterator[dict[str, str]]:
     from store.s3 import S3BlobStore
     from tests.servers import REGION, TEST_ACCESS_KEY, TEST_SECRET_KEY, moto_server, seaweedfs
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request; the figures matter
     with moto_server() as dynamo_url, seaweedfs() as s3:
         import boto3
 

@@ -181,6 +181,11 @@ class ArtifactStore(Protocol):
     def scan_artifacts(self) -> Iterator[Artifact]:
         """Every record, PENDING ones included, in no order (a Scan on DynamoDB: the sweeper's, not requests')."""
 
+    def upgrade_records(self, limit: int) -> int:
+        """Bring at most `limit` records written by an earlier release up to this one's indexes (the sweeper's):
+        DynamoDB heads written before versions gain their version sort key, version item and latest mark, so they
+        show in listings again; SQLite migrates when it opens and has none. Returns how many were upgraded."""
+
     def sweep_leftovers(self, older_than: float, limit: int) -> int:
         """Remove at most `limit` items left by interrupted writes older than `older_than` (epoch seconds): body
         chunks, ratings and parent links of records that no longer exist, chunks of versions no head points at

@@ -12,7 +12,8 @@ It runs when the local server starts and then periodically (app/factory.py), on 
 5. removes expired uploads and their staged bytes, staged bytes whose upload is gone, blobs no record references
    (under the package's claim, so no upload can be reusing them meanwhile), the blob store's temporaries, and
    finalize/mirror scratch folders;
-6. checkpoints the store (SQLite's write-ahead log).
+6. checkpoints the store (SQLite's write-ahead log);
+7. upgrades records an earlier release wrote to this one's indexes (DynamoDB heads from before versions).
 
 Only things older than `write_lease_seconds` are touched (a live writer renews its leases and is younger), and each
 kind is capped at `sweep_batch` items per pass. Work is finished or rolled back, never half-done by the sweeper: it
@@ -83,6 +84,7 @@ class Sweeper:
             report.add("expired_uploads", self._expired_uploads())
             self._blobs_and_scratch(report, horizon)
             self._metadata.checkpoint()
+            report.add("records_upgraded", self._metadata.upgrade_records(self._settings.sweep_batch))
             report.seconds = round(time.monotonic() - started, 3)
         if report.total:
             events.emit("sweep.finished", **report.counts, seconds=report.seconds)

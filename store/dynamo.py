@@ -468,6 +468,31 @@ class DynamoMetadataStore:
             if artifact is not None:
                 yield artifact
 
+    def upgrade_records(self, limit: int) -> int:
+        """Heads written before versions (no `vsort`): the sort key set (conditional: once), then for READY ones
+        the version item and the name's latest mark, as a commit leaves them. Until then such a record is read by
+        id and name but missing from `by_version`, `by_latest` and so from listings."""
+        upgraded = 0
+        for head in self._scan("sk = :head AND begins_with(pk, :prefix) AND attribute_not_exists(vsort)",
+                               {":head": _s(_HEAD), ":prefix": _s("A#")}, limit=limit):
+            artifact = self._decode(head)
+            if artifact is None:
+                continue
+            vsort = _s(version_sort_key(artifact))
+            try:
+                self._db.update_item(TableName=self.table, Key=_head_key(artifact.id),
+                                     UpdateExpression="SET vsort = :v", ExpressionAttributeValues={":v": vsort},
+                                     ConditionExpression="attribute_exists(pk) AND attribute_not_exists(vsort)")
+            except ClientError as error:
+                if _code(error) == "ConditionalCheckFailedException":
+                    continue  # upgraded meanwhile, or gone
+                raise
+            if artifact.status is ArtifactStatus.READY:
+                self._link_version({**head, "vsort": vsort})
+                self._settle_line(artifact.type.value, artifact.name)
+            upgraded += 1
+        return upgraded
+
     def sweep_leftovers(self, older_than: float, limit: int) -> int:
         """One Scan of artifact partitions and parent links: headless chunks and ratings, chunks of versions no
         head points at (older than `older_than`: a write in progress writes its chunks before its head), and

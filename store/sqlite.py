@@ -372,6 +372,10 @@ class SqliteMetadataStore:
                 return
             after = rows[-1][0]
 
+    def upgrade_records(self, limit: int) -> int:
+        """Nothing to do: the database migrates when it opens (`_migrate`, `_migrate_versions`)."""
+        return 0
+
     def sweep_leftovers(self, older_than: float, limit: int) -> int:
         """Nothing to do: every multi-row write here is one transaction."""
         return 0

@@ -10,6 +10,7 @@ import pytest
 from registry.model import MirrorJob, MirrorState
 from registry.paging import version_sort_key
 from registry.version import parse_version_query
+from store.dynamo import DynamoMetadataStore
 from tests.store.test_metadata_contract import CODE, DATASET, MODEL, T0, artifact, make_ready
 
 
@@ -55,6 +56,26 @@ def test_the_latest_version_id_of_a_name_is_read_your_write_through_commits(meta
     assert metadata.latest_version_id(MODEL, "acme/r") == "r-1"
     metadata.commit(deleted=["r-1"])
     assert metadata.latest_version_id(MODEL, "acme/r") is None
+
+
+def test_records_written_before_versions_are_upgraded_into_the_listings(metadata):
+    make_ready(metadata, artifact("o-1", "old", version="1.0.0"), artifact("o-2", "old", version="1.1.0", minute=1))
+    if isinstance(metadata, DynamoMetadataStore):  # make them what a release before versions wrote
+        client, table = metadata._db, metadata.table
+        for artifact_id in ("o-1", "o-2"):
+            client.update_item(TableName=table, Key={"pk": {"S": f"A#{artifact_id}"}, "sk": {"S": "A"}},
+                               UpdateExpression="REMOVE vsort, gsi_latest")
+        line = client.query(TableName=table, KeyConditionExpression="pk = :pk",
+                            ExpressionAttributeValues={":pk": {"S": "L#model#old"}})["Items"]
+        for item in line:
+            client.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+        assert latest(metadata) == [] and in_range(metadata, "^1.0.0") == []  # invisible to the new indexes
+        assert metadata.upgrade_records(1) == 1  # at most `limit` a pass
+        assert metadata.upgrade_records(10) == 1
+    assert metadata.upgrade_records(10) == 0  # nothing left (SQLite migrated when it opened)
+    assert latest(metadata) == ["o-2"]
+    assert in_range(metadata, "^1.0.0") == ["o-1", "o-2"]
+    assert metadata.latest_version_id(MODEL, "old") == "o-2"
 
 
 def test_a_prerelease_is_below_its_release_and_ties_go_to_the_later_record(metadata):
