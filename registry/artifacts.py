@@ -111,11 +111,12 @@ class ArtifactService:
             events.emit("ingest.refused", url=source.canonical_url, by=actor.username,
                         failing=[f["metric"] for f in refused.details.get("failures", [])])
             raise refused
+        versions = self.versions_of(artifact_type, final_name)
         version = self.claim_version(write, artifact_type, final_name,
-                                     reading.snapshot.declared_version or DEFAULT_VERSION)
+                                     reading.snapshot.declared_version or DEFAULT_VERSION, versions)
         reach(self._settings, "ingest.after_claim")
         artifact = reading.artifact(new_id(), artifact_type, final_name, actor.username, version)
-        self.stage_new(write, artifact, reading.stored_rating())
+        self.stage_new(write, artifact, reading.stored_rating(), versions)
         reach(self._settings, "ingest.after_create")
         write.after_commit("audit", lambda: self.audit(actor, artifact, AuditAction.CREATE))
         write.after_commit("event", lambda: events.emit(
@@ -147,8 +148,9 @@ class ArtifactService:
         for a new name): one write."""
         require(actor, Permission.UPLOAD)
         with self._writes.begin() as write:
-            artifact.version = self.claim_version(write, artifact.type, artifact.name, version)
-            self.stage_new(write, artifact, rating)
+            versions = self.versions_of(artifact.type, artifact.name)
+            artifact.version = self.claim_version(write, artifact.type, artifact.name, version, versions)
+            self.stage_new(write, artifact, rating, versions)
             write.commit()
         self.audit(actor, artifact, AuditAction.CREATE)
         return artifact
@@ -194,14 +196,15 @@ class ArtifactService:
         if reading.assessment is not None and not reading.assessment.admitted:
             raise reading.assessment.refusal()
         write.renew()  # the artifact's claim, held while the hub answered
+        versions = self.versions_of(current.type, current.name)
         if requested is None:
-            unchanged = reading.registered_in(self._artifacts.find_by_name(current.name, [current.type]))
+            unchanged = reading.registered_in(versions)
             if unchanged is not None:
                 return unchanged
         new_version = self.claim_version(write, current.type, current.name,
-                                         requested or reading.snapshot.declared_version)
+                                         requested or reading.snapshot.declared_version, versions)
         updated = reading.artifact(new_id(), current.type, current.name, actor.username, new_version)
-        self.stage_new(write, updated, reading.stored_rating())
+        self.stage_new(write, updated, reading.stored_rating(), versions)
 
         def audited() -> None:
             self.audit(actor, current, AuditAction.UPDATE, f"new version {updated.version} ({updated.id})")
@@ -265,15 +268,21 @@ class ArtifactService:
         key = f"artifact:{check_artifact_id(artifact_id)}"
         write.claim(key, lambda holder: busy(f"artifact {artifact_id!r}", holder), keep=False)
 
-    def claim_version(self, write: Write, kind: ArtifactType, name: str, wanted: str | None) -> str:
+    def versions_of(self, kind: ArtifactType, name: str) -> list[Artifact]:
+        """The name's READY versions of `kind`: what a write adding one reads once, for `claim_version` and
+        `stage_new`."""
+        return self._artifacts.find_by_name(name, [kind])
+
+    def claim_version(self, write: Write, kind: ArtifactType, name: str, wanted: str | None,
+                      versions: list[Artifact]) -> str:
         """Claim a version of the name in `write` (settled by its commit): `wanted` (Conflict when it exists, or
-        "retry" while another write holds it), or when None the next patch after the name's newest version (1.0.0
+        "retry" while another write holds it), or when None the next patch after the newest of `versions` (1.0.0
         for a new name), moving on past versions claimed meanwhile."""
         if wanted is not None:
             what = f"{kind.value} {name!r} version {wanted}"
             write.claim(version_identity(kind, name, wanted), lambda holder: held_elsewhere(what, holder))
             return wanted
-        found = newest(a.version for a in self._artifacts.find_by_name(name, [kind]))
+        found = newest(a.version for a in versions)
         candidate = next_patch(found) if found is not None else DEFAULT_VERSION
         for _ in range(_DEFAULT_VERSION_ATTEMPTS):
             try:
@@ -283,12 +292,13 @@ class ArtifactService:
                 candidate = next_patch(candidate)
         raise Conflict(f"{kind.value} {name!r} is getting new versions too fast to pick the next one; give a version")
 
-    def stage_new(self, write: Write, artifact: Artifact, rating: dict[str, Any] | None) -> None:
-        """Stage a new version (PENDING until `write` commits; its version claimed by the caller). A new version
-        of a name keeps what protects the name's newest version: a sensitive model's new version is sensitive too
-        and gets a copy of its monitor before it is visible (a new version never makes a sensitive model public)."""
-        predecessor = max(self._artifacts.find_by_name(artifact.name, [artifact.type]), key=version_sort_key,
-                          default=None)
+    def stage_new(self, write: Write, artifact: Artifact, rating: dict[str, Any] | None,
+                  versions: list[Artifact]) -> None:
+        """Stage a new version (PENDING until `write` commits), its version claimed by the caller from the same
+        `versions_of` read as `versions`. A new version of a name keeps what protects the name's newest version: a
+        sensitive model's new version is sensitive too and gets a copy of its monitor before it is visible (a new
+        version never makes a sensitive model public)."""
+        predecessor = max(versions, key=version_sort_key, default=None)
         artifact.sensitive = artifact.sensitive or (predecessor is not None and predecessor.sensitive)
         write.create(artifact, rating)
         monitor = self._monitors.get_monitor(predecessor.id) if predecessor is not None else None

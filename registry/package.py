@@ -250,7 +250,9 @@ class PackageService:
             write.renew()
             declared = declared_version([], checked.repo.card_data.get("version")
                                         or (manifest.config or {}).get("version"))
-            version = self._artifacts.claim_version(write, ArtifactType.MODEL, upload.name, upload.version or declared)
+            versions = self._artifacts.versions_of(ArtifactType.MODEL, upload.name)
+            version = self._artifacts.claim_version(write, ArtifactType.MODEL, upload.name, upload.version or declared,
+                                                    versions)
             claim = package_identity(expected)
             write.claim(claim, lambda holder: held_elsewhere(f"an identical package (sha256 {expected})", holder))
 
@@ -261,7 +263,7 @@ class PackageService:
             parts = store_parts(self._blobs, package, manifest, workdir, stored, expected)
         reach(self._settings, "finalize.after_blobs")
         artifact = _artifact_from(upload, actor, checked, parts, artifact_id, version)
-        self._artifacts.stage_new(write, artifact, assessment.stored_form())
+        self._artifacts.stage_new(write, artifact, assessment.stored_form(), versions)
         staged = staging_key(upload.id)
         write.after_commit("staging", lambda: self._blobs.delete(staged))
         write.after_commit("audit", lambda: self._artifacts.audit(actor, artifact, AuditAction.CREATE))

@@ -33,7 +33,8 @@ class Gate(Upstream):
 
 
 @pytest.fixture
-def ha_stores(tmp_path: Path) -> Iterator[tuple[SqliteMetadataStore, FileBlobStore]]:
+def stores(tmp_path: Path) -> Iterator[tuple[SqliteMetadataStore, FileBlobStore]]:
+    """The embedded adapters in the test's directory."""
     metadata = SqliteMetadataStore(tmp_path / "registry.sqlite3")
     yield metadata, FileBlobStore(tmp_path / "blobs")
     metadata.close()
@@ -50,14 +51,14 @@ def gate() -> Gate:
 
 
 @pytest.fixture
-def ha_writes(ha_settings, ha_stores) -> Writes:
-    metadata, blobs = ha_stores
+def ha_writes(ha_settings, stores) -> Writes:
+    metadata, blobs = stores
     return Writes(ha_settings, WriteFence(metadata, ha_settings, owns_store=True), metadata, metadata, metadata,
                   blobs)
 
 
 @pytest.fixture
-def ha_service(ha_settings, ha_stores, gate, ha_writes) -> ArtifactService:
-    metadata, blobs = ha_stores
+def ha_service(ha_settings, stores, gate, ha_writes) -> ArtifactService:
+    metadata, blobs = stores
     return ArtifactService(ha_settings, metadata, metadata, metadata, metadata, blobs,
                            SourceReader(gate, gate), writes=ha_writes)  # type: ignore[arg-type]

@@ -1,7 +1,6 @@
 """ArtifactService on its own: the real SQLite and file adapters, an in-process stand-in for the upstream sources."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from registry.settings import Settings
 from registry.sourcing import SourceReader
 from scoring.errors import SourceNotFound, SourceUnavailable
 from scoring.sources.types import GitHubRepo, HubRepo, RepoFile, SourceRef
-from store.files import FileBlobStore
-from store.sqlite import SqliteMetadataStore
 
 ADMIN = User(username="admin", password_hash="-", permissions=frozenset(Permission))
 UPLOADER = User(username="up", password_hash="-", permissions=frozenset({Permission.UPLOAD, Permission.SEARCH}))
@@ -54,13 +51,6 @@ class Upstream:
 @pytest.fixture
 def upstream() -> Upstream:
     return Upstream()
-
-
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[tuple[SqliteMetadataStore, FileBlobStore]]:
-    metadata = SqliteMetadataStore(tmp_path / "registry.sqlite3")
-    yield metadata, FileBlobStore(tmp_path / "blobs")
-    metadata.close()
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from scoring.errors import SourceUnavailable
 from tests.registry.test_artifact_service import DATASET_URL, OTHER, UPLOADER
 
 
-def test_a_retry_with_the_same_key_returns_the_first_result_without_a_second_write(ha_service, ha_stores, gate):
-    metadata, _ = ha_stores
+def test_a_retry_with_the_same_key_returns_the_first_result_without_a_second_write(ha_service, stores, gate):
+    metadata, _ = stores
     first = ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL, idempotency_key="retry-me")
     again = ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL, idempotency_key="retry-me")
     assert again.id == first.id and again.name == first.name
@@ -55,8 +55,8 @@ def test_a_retry_while_the_first_request_runs_is_told_to_wait(ha_service, gate):
     assert ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL, idempotency_key="slow").id == first[0].id
 
 
-def test_a_key_left_pending_by_a_dead_request_is_taken_over_after_its_lease(ha_service, ha_stores):
-    metadata, _ = ha_stores
+def test_a_key_left_pending_by_a_dead_request_is_taken_over_after_its_lease(ha_service, stores):
+    metadata, _ = stores
     first = ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL, idempotency_key="orphaned")
     record = next(iter(metadata.expired_operations(utcnow().replace(year=3000), 10)))
     # As if the request had died before its commit: pending, owned by a dead attempt, the lease over.

@@ -21,8 +21,8 @@ from tests.registry.test_artifact_service import ADMIN, DATASET_URL, UPLOADER
 REVIEWS = version_identity(ArtifactType.DATASET, "reviews", "1.2.0")  # the fake source's tag
 
 
-def test_a_dead_writers_claim_expires_and_the_same_source_is_ingested_after_its_lease(ha_service, ha_stores):
-    metadata, _ = ha_stores
+def test_a_dead_writers_claim_expires_and_the_same_source_is_ingested_after_its_lease(ha_service, stores):
+    metadata, _ = stores
     assert metadata.claim(REVIEWS, "a-writer-that-died", 0.5)
     with pytest.raises(Conflict, match="being registered by another request") as busy:
         ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL)
@@ -35,16 +35,16 @@ def test_a_dead_writers_claim_expires_and_the_same_source_is_ingested_after_its_
     assert ha_service.get(UPLOADER, artifact.id).status is ArtifactStatus.READY
 
 
-def test_a_failed_write_releases_its_claims_and_leaves_no_record(ha_service, ha_stores, gate):
-    metadata, _ = ha_stores
+def test_a_failed_write_releases_its_claims_and_leaves_no_record(ha_service, stores, gate):
+    metadata, _ = stores
     gate.failure = SourceUnavailable("hub down")
     with pytest.raises(UpstreamError):
         ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL)
     assert metadata.get_claim(REVIEWS) is None and metadata.count_artifacts() == 0
 
 
-def test_a_write_that_overlaps_a_reset_commits_nothing(ha_writes, ha_stores):
-    metadata, _ = ha_stores
+def test_a_write_that_overlaps_a_reset_commits_nothing(ha_writes, stores):
+    metadata, _ = stores
     with pytest.raises(Aborted, match="reset"):
         with ha_writes.begin() as write:
             write.create(Artifact(id="overlapping", type=ArtifactType.MODEL, name="m"))
@@ -58,8 +58,8 @@ def test_a_write_that_overlaps_a_reset_commits_nothing(ha_writes, ha_stores):
     assert metadata.get_artifact("after") is not None
 
 
-def test_reset_waits_for_the_writes_in_flight_and_holds_new_ones(ha_service, ha_stores, gate):
-    metadata, _ = ha_stores
+def test_reset_waits_for_the_writes_in_flight_and_holds_new_ones(ha_service, stores, gate):
+    metadata, _ = stores
     gate.gate.clear()
     results: dict[str, object] = {}
     ingest = threading.Thread(target=lambda: results.update(
@@ -85,8 +85,8 @@ def fence_reset(fence: WriteFence, metadata: SqliteMetadataStore) -> None:
         metadata.reset()
 
 
-def test_a_reset_left_half_done_refuses_writes_until_it_is_finished(ha_service, ha_stores, ha_settings):
-    metadata, blobs = ha_stores
+def test_a_reset_left_half_done_refuses_writes_until_it_is_finished(ha_service, stores, ha_settings):
+    metadata, blobs = stores
     assert metadata.swap_epoch(0, 1)  # a reset that crashed after it began
     with pytest.raises(Aborted, match="reset is in progress") as refused:
         ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL)
@@ -98,8 +98,8 @@ def test_a_reset_left_half_done_refuses_writes_until_it_is_finished(ha_service, 
 
 
 def test_an_unconfirmed_commit_reports_its_outcome_unknown_and_leaves_the_write_as_it_is(
-        ha_service, ha_stores, monkeypatch):
-    metadata, _ = ha_stores
+        ha_service, stores, monkeypatch):
+    metadata, _ = stores
     commit = metadata.commit
 
     def commit_then_lose_the_answer(*args, **kwargs):
@@ -116,8 +116,8 @@ def test_an_unconfirmed_commit_reports_its_outcome_unknown_and_leaves_the_write_
     assert ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL, idempotency_key="k-1").id == artifact_id
 
 
-def test_one_change_of_an_artifact_at_a_time(ha_service, ha_stores):
-    metadata, _ = ha_stores
+def test_one_change_of_an_artifact_at_a_time(ha_service, stores):
+    metadata, _ = stores
     artifact = ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL)
     assert metadata.claim(f"artifact:{artifact.id}", "another-request", 30)
     with pytest.raises(Conflict, match="being changed by another request") as busy:
@@ -134,8 +134,8 @@ def test_one_change_of_an_artifact_at_a_time(ha_service, ha_stores):
 
 
 def test_a_delete_whose_blob_removal_fails_still_deleted_and_the_sweeper_removes_the_bytes(
-        ha_service, ha_stores, ha_settings, tmp_path, monkeypatch):
-    metadata, blobs = ha_stores
+        ha_service, stores, ha_settings, tmp_path, monkeypatch):
+    metadata, blobs = stores
     artifact = ha_service.ingest(UPLOADER, ArtifactType.DATASET, DATASET_URL)
     (tmp_path / "p.zip").write_bytes(b"zip bytes")
     blobs.put_file(blob_key("e" * 64), str(tmp_path / "p.zip"))
