@@ -21,7 +21,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict
 
-from registry.confusion import DEFAULT_THRESHOLD
+from registry.confusion import DEFAULT_THRESHOLD, ConfusionFinding
 from registry.errors import NotFound
 from registry.model import ArtifactType, ContentScan, DownloadRecord, Monitor
 from resolvers import security
@@ -58,21 +58,6 @@ class MonitorRequest(_Strict):
 class RemovedAnswer(BaseModel):
     id: str
     removed: bool
-
-
-class Signal(BaseModel):
-    kind: str
-    value: float
-    detail: str
-
-
-class ConfusionFinding(BaseModel):
-    artifact_id: str
-    artifact_name: str
-    imitates_id: str
-    imitates_name: str
-    score: float
-    signals: list[Signal]
 
 
 class PasswordChange(_Strict):
@@ -131,10 +116,8 @@ async def download_history(scope: Scope, response: Response, id: ArtifactId,
 async def package_confusion_audit(scope: Scope,
                                   threshold: Annotated[float, Query(ge=0, le=1)] = DEFAULT_THRESHOLD
                                   ) -> list[ConfusionFinding]:
-    return [ConfusionFinding(artifact_id=f.artifact_id, artifact_name=f.artifact_name, imitates_id=f.imitates_id,
-                             imitates_name=f.imitates_name, score=f.score,
-                             signals=[Signal(kind=s.kind, value=s.value, detail=s.detail) for s in f.signals])
-            for f in await security.confusion_audit(scope, threshold)]
+    """The findings as the audit makes them (its dataclasses are the wire shape)."""
+    return await security.confusion_audit(scope, threshold)
 
 
 @router.put("/user/password", operation_id="UserPasswordChange")

@@ -98,6 +98,9 @@ def test_a_lower_threshold_admits_weaker_leads_and_the_audit_is_for_admins(gql, 
     assert searcher(AUDIT, t=0.5)["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     rest = client.get("/PackageConfusionAudit", headers={"X-Authorization": f"bearer {gql.token}"})
     assert rest.status_code == 200 and {f["artifact_name"] for f in rest.json()} == set(IMPOSTORS)
+    for finding in rest.json():  # the wire shape
+        assert set(finding) == {"artifact_id", "artifact_name", "imitates_id", "imitates_name", "score", "signals"}
+        assert finding["signals"] and all(set(s) == {"kind", "value", "detail"} for s in finding["signals"])
     assert client.get("/PackageConfusionAudit", params={"threshold": 2},
                       headers={"X-Authorization": f"bearer {gql.token}"}).status_code == 400
     assert client.get("/PackageConfusionAudit", headers={"X-Authorization": f"bearer {searcher.token}"}
