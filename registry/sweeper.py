@@ -15,7 +15,9 @@ It runs when the local server starts and then periodically (app/factory.py), on 
 6. checkpoints the store (SQLite's write-ahead log);
 7. upgrades records an earlier release wrote to this one's indexes (DynamoDB heads from before versions).
 
-Only things older than `write_lease_seconds` are touched (a live writer renews its leases and is younger), and each
+Only things older than `write_lease_seconds` are touched (a live writer renews its leases and is younger), or, on a
+store this process owns (the embedded store serves one process), anything from before this process started (its
+writers died with the previous process: a retry after a crash and restart does not wait for their leases); each
 kind is capped at `sweep_batch` items per pass. Work is finished or rolled back, never half-done by the sweeper: it
 deletes blobs only while holding their package's claim, and changes records only by compare-and-set.
 """
@@ -70,12 +72,15 @@ class Sweeper:
         self._fence = fence
         self._wipe = wipe
         self._lock = threading.Lock()  # one pass at a time in this process
+        # A store this process owns (the embedded store serves one process) has no other writer: whatever a write
+        # left there before this process started is a dead writer's, whatever its lease says.
+        self._dead_before = time.time() if fence.owns_store else None
 
     def sweep(self) -> SweepReport:
         with self._lock:
             started = time.monotonic()
             report = SweepReport()
-            horizon = time.time() - self._settings.write_lease_seconds
+            horizon = self._horizon()
             report.add("resets_finished", int(self._fence.finish_abandoned_reset(self._wipe)))
             report.add("pending_records_rolled_back", self._roll_back_pending(horizon))
             report.add("record_leftovers", self._metadata.sweep_leftovers(horizon, self._settings.sweep_batch))
@@ -97,8 +102,19 @@ class Sweeper:
             self._metadata.delete_artifact(artifact.id)
         return min(len(stale), self._settings.sweep_batch)
 
+    def _horizon(self) -> float:
+        """Work older than this (epoch seconds) is a dead writer's: older than the lease, or from before this
+        process started when it owns the store."""
+        horizon = time.time() - self._settings.write_lease_seconds
+        return horizon if self._dead_before is None else max(horizon, self._dead_before)
+
     def _expired_claims(self) -> int:
-        expired = self._metadata.expired_claims(time.time(), self._settings.sweep_batch)
+        """Claims past their lease; with an owned store also those leased before this process started (a lease
+        taken since runs to at least start + lease), so a retry after a crash and restart need not wait it out."""
+        cutoff = time.time()
+        if self._dead_before is not None:
+            cutoff = max(cutoff, self._dead_before + self._settings.write_lease_seconds - 1e-3)
+        expired = self._metadata.expired_claims(cutoff, self._settings.sweep_batch)
         return sum(self._metadata.drop_expired(claim) for claim in expired)
 
     def _operations(self, report: SweepReport) -> None:

@@ -72,6 +72,10 @@ class WriteFence:
         self._active = 0
         self._resetting = False
 
+    @property
+    def owns_store(self) -> bool:
+        return self._owns_store
+
     @contextmanager
     def entered(self) -> Iterator[int]:
         """Enter as a write; yields the epoch it must commit under."""

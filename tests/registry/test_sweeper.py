@@ -89,6 +89,22 @@ def test_what_live_writes_hold_is_left_alone(registry, tmp_path):
     assert metadata.get_claim(package_identity("b" * 64)).owner == "live-writer"
 
 
+def test_a_restart_frees_at_once_what_the_previous_process_held_on_its_own_store(settings):
+    before = build_registry(settings)  # the process that dies (write_lease_seconds: the default minute)
+    before.metadata.claim("upload:killed-mid-finalize", "dead-writer", settings.write_lease_seconds)
+    before.metadata.create_artifact(Artifact(id="half-made", type=ArtifactType.MODEL, name="m"))
+    assert before.sweeper.sweep().counts == {}  # its own writes' leases are running: left alone
+
+    after = build_registry(settings)  # the restarted server, owning the same embedded store
+    assert after.metadata.claim("upload:live", "live-writer", settings.write_lease_seconds)
+    report = after.sweeper.sweep()
+
+    assert report.counts == {"pending_records_rolled_back": 1, "expired_claims": 1}
+    assert after.metadata.get_claim("upload:killed-mid-finalize") is None
+    assert after.metadata.get_claim("upload:live").owner == "live-writer"  # taken since it started
+    assert after.metadata.count_artifacts() == 0
+
+
 def test_the_sweeper_runs_at_start_and_periodically(settings, tmp_path):
     from fastapi.testclient import TestClient
 
