@@ -2,15 +2,17 @@
 behind the one request pipeline."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Request
 
 import rest
+from rest.fast import FAST_READS, FastRead
 from app import transfer
 from app.errors import install_error_handlers
+from app.fast_reads import FastReads
 from app.graphql_context import GraphQLContext
 from app.logs import configure_logging
 from app.pipeline import RequestPipeline
@@ -60,7 +62,10 @@ def _maintenance(registry: Registry) -> Callable[[FastAPI], AbstractAsyncContext
     return lifespan
 
 
-def create_app(settings: Settings | None = None, registry: Registry | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, registry: Registry | None = None,
+               fast_reads: Sequence[FastRead] = FAST_READS) -> FastAPI:
+    """The app; `fast_reads` are the REST reads answered without FastAPI's parameter machinery (rest/fast.py;
+    tests compare them with the FastAPI routes by passing none)."""
     settings = settings or Settings()
     registry = registry or build_registry(settings)
     registry.health.log_feed = configure_logging().recent
@@ -77,6 +82,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     for router in (*rest.ROUTERS, graphql, transfer.router):
         mount(app, router)
     install_error_handlers(app)
+    app.add_middleware(FastReads, reads=fast_reads)  # inside the pipeline
     app.add_middleware(RequestPipeline, registry=registry, max_body_bytes=settings.max_request_body_bytes)
     install_static(app, settings)  # after every API route (the UI never answers for one); CORS outermost
     return app

@@ -1,0 +1,48 @@
+"""The REST door's hottest read without FastAPI's per-request parameter machinery (issue 15).
+
+`GET /artifacts/{artifact_type}/{id}` is the call REST clients make most. Through its FastAPI route, more than
+half of the request's time went to the framework rather than the read: matching the request against every route
+declared before it, solving the scope dependency and both path parameters through pydantic, and serializing the
+answer through the response model, for a read whose own work is a token check, two indexed reads and one HMAC
+(docs/performance.md). `FAST_READS` lists the requests this door answers directly instead; the HTTP shell serves
+them behind the same pipeline (app/fast_reads.py), with the same use case (`resolvers.artifact.get_newest`), the
+same envelope (`rest.routes.envelope`) and the same errors and statuses (`rest.errors.status_for`).
+
+A path is answered here only when the route would accept it as it is: a known type and a well-formed id. Anything
+else (an unknown type, a malformed or over-long id, another method) goes on to the FastAPI route, which stays
+declared for the OpenAPI document and answers those requests as before. tests/rest/test_fast.py checks that the
+two give the same bytes, statuses and headers for the same requests.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import re2
+
+from registry.model import ArtifactType
+from resolvers import artifact as artifacts
+from resolvers.scope import RequestScope
+from rest.routes import envelope
+
+# The route's parameters as FastAPI validates them: ArtifactType's values; ARTIFACT_ID_PATTERN (rest/models.py)
+# within the route's max_length of 128.
+_RETRIEVE = re2.compile(rf"^/artifacts/({'|'.join(t.value for t in ArtifactType)})/([a-zA-Z0-9-]{{1,128}})$")
+
+
+@dataclass(frozen=True)
+class FastRead:
+    """A GET answered from its path alone: `answer(scope, *groups)` gives the JSON body or raises a domain error."""
+
+    operation_id: str  # the FastAPI route's, for the error statuses and the log line
+    path: Any  # a compiled re2 pattern whose groups are the path parameters
+    answer: Callable[..., Awaitable[bytes]]
+
+
+async def retrieve(scope: RequestScope, artifact_type: str, artifact_id: str) -> bytes:
+    artifact = await artifacts.get_newest(scope, artifact_id, ArtifactType(artifact_type))
+    return envelope(artifact, scope).model_dump_json(exclude_none=True).encode()
+
+
+FAST_READS: tuple[FastRead, ...] = (FastRead("ArtifactRetrieve", _RETRIEVE, retrieve),)
