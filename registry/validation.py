@@ -12,13 +12,16 @@ RESERVED_NAMES = {
     ".": "it is a path segment that URLs collapse (GET /artifact/byName/.)",
     "..": "it is a path segment that URLs collapse (GET /artifact/byName/..)",
 }
-ARTIFACT_ID = re2.compile(r"^[a-zA-Z0-9-]{1,128}$")
+MAX_ARTIFACT_ID = 128
 # Printable ASCII ("keyboard characters"), '/' included; no control characters.
 _NAME = re2.compile(r"^[\x20-\x7e]+$")
 
 
 def check_artifact_id(artifact_id: str) -> str:
-    if not isinstance(artifact_id, str) or not ARTIFACT_ID.match(artifact_id):
+    """1-128 ASCII letters, digits and '-' (the spec's id pattern). Checked with str methods, not a regex: every
+    read by id passes here, and a call into RE2 costs ten times these two C-level scans."""
+    if not isinstance(artifact_id, str) or not 0 < len(artifact_id) <= MAX_ARTIFACT_ID \
+            or not artifact_id.isascii() or not artifact_id.replace("-", "0").isalnum():
         raise InvalidInput("artifact ids are 1-128 characters of letters, digits and '-'")
     return artifact_id
 

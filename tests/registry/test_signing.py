@@ -5,7 +5,7 @@ import os
 import stat
 import threading
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from pydantic import ValidationError
@@ -37,6 +37,15 @@ def test_a_fresh_link_verifies_and_carries_its_fields():
     assert query == {"part": ["weights"], "user": ["ann"], "expires": ["1700000600"], "signature": [link.signature]}
     assert signer(clock).verify("artifact-1", "weights", "ann", query["expires"][0],
                                 query["signature"][0]) == 1_700_000_600
+
+
+@pytest.mark.parametrize("username", ["ann", "a.b@example.com", "x_y-z", "sp ace&amp=+%"])
+@pytest.mark.parametrize("part", ["full", "weights", "card"])
+def test_the_query_is_the_urlencoded_fields(username, part):
+    link = signer().sign("artifact-1", part, username)
+    fields = {} if part == "full" else {"part": part}
+    assert link.query() == urlencode({**fields, "user": username, "expires": link.expires, "signature": link.signature})
+    assert parse_qs(link.query())["user"] == [username]
 
 
 def test_the_whole_package_link_has_no_part_parameter():

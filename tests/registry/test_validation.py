@@ -4,12 +4,14 @@ from registry.errors import InvalidInput
 from registry.validation import check_artifact_id, check_name
 
 
-@pytest.mark.parametrize("good", ["abc", "A-1", "3847247294", "0c9e8c4e-7f4b-4d6a-9d7f-2b1f2b0c1a2b"])
+@pytest.mark.parametrize("good", ["abc", "A-1", "3847247294", "0c9e8c4e-7f4b-4d6a-9d7f-2b1f2b0c1a2b", "-", "---",
+                                  "x" * 128])
 def test_good_ids(good):
     assert check_artifact_id(good) == good
 
 
-@pytest.mark.parametrize("bad", ["", "a b", "a/b", "../x", "a_b", "x" * 129, "é"])
+@pytest.mark.parametrize("bad", ["", "a b", "a/b", "../x", "a_b", "x" * 129, "é", "a\n", "a.b", "\uff41",
+                                 "\u0661\u0662", "1\u00b2", None, 7])
 def test_bad_ids(bad):
     with pytest.raises(InvalidInput):
         check_artifact_id(bad)
