@@ -5,12 +5,13 @@ names for domain events from registry/events.py, "error" for unexpected faults),
 the context of the request being served, worker threads included) and the event's own fields. Expected failures
 never carry a traceback; an unexpected one carries it once, in `traceback`.
 
-Off the hot path: the thread that logs builds the entry once (the request id is at hand there) and appends it,
-with its JSON line, to in-memory buffers: no lock anyone waits on, no system call. A writer thread wakes every
-`FLUSH_SECONDS` and writes what has accumulated to stderr in one write, so a request never wakes a thread and a
-slow terminal or log collector never stalls one. (The earlier QueueHandler woke the listener thread on every
-record: under load, py-spy and cProfile put that wake-up among the largest costs of a request.) The buffer is
-bounded: if stderr stalls for long, the oldest unwritten lines are dropped rather than memory growing.
+Off the hot path: the thread that logs builds the entry once (the request id is at hand there) and appends it
+to in-memory buffers: no lock anyone waits on, no system call. A writer thread wakes every `FLUSH_SECONDS`,
+turns what has accumulated into JSON lines and writes them to stderr in one write, so a request never wakes a
+thread, never encodes JSON, and a slow terminal or log collector never stalls one. (The earlier QueueHandler
+woke the listener thread on every record: under load, py-spy and cProfile put that wake-up among the largest
+costs of a request.) The buffer is bounded: if stderr stalls for long, the oldest unwritten entries are dropped
+rather than memory growing.
 """
 from __future__ import annotations
 
@@ -82,13 +83,14 @@ class RecentLogs:
 
 
 class StructuredLog(logging.Handler):
-    """Builds each record's entry once, in the thread that logs: into the recent feed, and as a JSON line into the
-    buffer the writer thread empties to stderr every `flush_seconds`."""
+    """Builds each record's entry once, in the thread that logs, into the recent feed and into the buffer the
+    writer thread encodes and empties to stderr every `flush_seconds` (encoding a batch in one go costs a request
+    less than encoding each line on its own path: measured in docs/performance.md)."""
 
     def __init__(self, feed: RecentLogs, flush_seconds: float = FLUSH_SECONDS) -> None:
         super().__init__(level=logging.INFO)
         self.feed = feed
-        self._pending: deque[str] = deque(maxlen=_MAX_PENDING_LINES)
+        self._pending: deque[LogEntry] = deque(maxlen=_MAX_PENDING_LINES)
         self._flush_seconds = flush_seconds
         threading.Thread(target=self._write_forever, name="log-writer", daemon=True).start()
         atexit.register(self.flush)
@@ -101,7 +103,7 @@ class StructuredLog(logging.Handler):
             record.request_id = REQUEST_ID.get()
         entry = entry_of(record)
         self.feed.add(entry)
-        self._pending.append(json_line(entry))
+        self._pending.append(entry)
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -112,7 +114,7 @@ class StructuredLog(logging.Handler):
         it)."""
         lines = []
         while self._pending:
-            lines.append(self._pending.popleft())
+            lines.append(json_line(self._pending.popleft()))
         if lines:
             stream = sys.stderr
             stream.write("\n".join(lines) + "\n")
