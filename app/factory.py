@@ -9,7 +9,6 @@ from typing import Literal
 from fastapi import APIRouter, FastAPI, Request
 
 import rest
-from rest.fast import FAST_READS, FastRead
 from app import transfer
 from app.errors import install_error_handlers
 from app.fast_reads import FastReads
@@ -21,6 +20,7 @@ from registry.container import Registry
 from registry.settings import Settings
 from registry.sweeper import PeriodicSweeper
 from resolvers.scope import scope_from_state
+from rest.fast import FAST_READS, FastRead
 from schema.graphql import build_schema
 
 

@@ -1,17 +1,18 @@
 """The REST door's hottest read without FastAPI's per-request parameter machinery (issue 15).
 
-`GET /artifacts/{artifact_type}/{id}` is the call REST clients make most. Through its FastAPI route, more than
-half of the request's time went to the framework rather than the read: matching the request against every route
-declared before it, solving the scope dependency and both path parameters through pydantic, and serializing the
-answer through the response model, for a read whose own work is a token check, two indexed reads and one HMAC
-(docs/performance.md). `FAST_READS` lists the requests this door answers directly instead; the HTTP shell serves
-them behind the same pipeline (app/fast_reads.py), with the same use case (`resolvers.artifact.get_newest`), the
-same envelope (`rest.routes.envelope`) and the same errors and statuses (`rest.errors.status_for`).
+`GET /artifacts/{artifact_type}/{id}` is the call REST clients make most. Through its FastAPI route, a fifth of
+the request's time under load went to the framework around the read (matching the request against every route
+declared before it, solving the scope dependency and both path parameters through pydantic, serializing the answer
+through the response model), nearly as much as the read itself: a token check, two indexed reads and one HMAC
+(docs/performance.md). Without it the server answers this read 1.6 times as fast. `FAST_READS` lists the requests
+this door answers directly instead; the HTTP shell serves them behind the same pipeline (app/fast_reads.py), with
+the same use case (`resolvers.artifact.get_newest`), the same envelope (`rest.routes.envelope`) and the same errors
+and statuses (`rest.errors.status_for`).
 
 A path is answered here only when the route would accept it as it is: a known type and a well-formed id. Anything
 else (an unknown type, a malformed or over-long id, another method) goes on to the FastAPI route, which stays
 declared for the OpenAPI document and answers those requests as before. tests/rest/test_fast.py checks that the
-two give the same bytes, statuses and headers for the same requests.
+two give the same statuses, headers and bodies (a signed link's time-dependent fields aside) for the same requests.
 """
 from __future__ import annotations
 
