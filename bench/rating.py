@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness.servers import quiet_request_logs  # noqa: E402
 from scoring.gather import gather_evidence  # noqa: E402
 from scoring.rating import Rating, rate  # noqa: E402
 from scoring.sources.github import GitHubSource  # noqa: E402
@@ -70,7 +71,9 @@ def timed_preview(fake: FakeHub, latency: float) -> float:
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(environment="test", data_dir=Path(data), hf_endpoint=fake.hf_endpoint,
                             github_api_url=fake.github_api_url, upstream_retries=0)
-        with TestClient(create_app(settings)) as client:
+        app = create_app(settings)
+        quiet_request_logs()
+        with TestClient(app) as client:
             login = client.post("/graphql", json={"query": "mutation($i: AuthenticateInput!) { authenticate(input: $i)"
                                                            " { token } }",
                                                   "variables": {"i": {"username": settings.admin_username,

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from registry.model import Artifact, ArtifactType, Permission, User  # noqa: E402
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings  # noqa: E402
 from app.factory import create_app  # noqa: E402
+from bench.harness.servers import quiet_request_logs  # noqa: E402
 from tests.browser.conftest import CHROMIUM_FLAGS, INGEST, LOGIN  # noqa: E402
 from tests.conftest import MINILM_CODE, MINILM_DATASET, MINILM_URL  # noqa: E402
 from tests.fakehub.fixture import shared_fake_hub  # noqa: E402
@@ -53,6 +54,7 @@ def seeded_app(data_dir: Path, port: int):  # type: ignore[no-untyped-def]
                         github_api_url=fake.github_api_url, hf_token=None, github_token=None,
                         public_url=f"http://127.0.0.1:{port}")
     app = create_app(settings)
+    quiet_request_logs()
     artifacts = app.state.registry.artifacts
     for i in range(ARTIFACTS - 1):
         kind = (ArtifactType.MODEL, ArtifactType.DATASET, ArtifactType.CODE)[i % 3]

@@ -6,6 +6,7 @@ than two cores both share the only one and the figures say so.
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -102,3 +103,11 @@ def login(base_url: str) -> str:
         "query": "mutation($u:String!,$p:String!){authenticate(input:{username:$u,password:$p}){token}}",
         "variables": {"u": settings.admin_username, "p": settings.admin_password}}).json()
     return str(answer["data"]["authenticate"]["token"])
+
+
+def quiet_request_logs() -> None:
+    """An in-process registry's request and event lines kept off the console (warnings and errors still show): a
+    benchmark's figures would be buried under them. Call after `create_app`, which sets the level once."""
+    from app.logs import ROOT
+
+    logging.getLogger(ROOT).setLevel(logging.WARNING)
