@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 from registry.health import LogEntry
 
@@ -84,12 +84,14 @@ class RecentLogs:
 
 class StructuredLog(logging.Handler):
     """Builds each record's entry once, in the thread that logs, into the recent feed and into the buffer the
-    writer thread encodes and empties to stderr every `flush_seconds` (encoding a batch in one go costs a request
-    less than encoding each line on its own path: measured in docs/performance.md)."""
+    writer thread encodes and empties to `stream` every `flush_seconds` (encoding a batch in one go costs a request
+    less than encoding each line on its own path: measured in docs/performance.md). Without a stream, the lines go
+    to whatever sys.stderr is at each flush (test runners and daemons swap it)."""
 
-    def __init__(self, feed: RecentLogs, flush_seconds: float = FLUSH_SECONDS) -> None:
+    def __init__(self, feed: RecentLogs, flush_seconds: float = FLUSH_SECONDS, stream: TextIO | None = None) -> None:
         super().__init__(level=logging.INFO)
         self.feed = feed
+        self._stream = stream
         self._pending: deque[LogEntry] = deque(maxlen=_MAX_PENDING_LINES)
         self._flush_seconds = flush_seconds
         threading.Thread(target=self._write_forever, name="log-writer", daemon=True).start()
@@ -110,13 +112,12 @@ class StructuredLog(logging.Handler):
         self.handle(record)
 
     def flush(self) -> None:
-        """Write every pending line in one write to whatever sys.stderr is now (test runners and daemons swap
-        it)."""
+        """Encode every pending entry and write the lines in one write."""
         lines = []
         while self._pending:
             lines.append(json_line(self._pending.popleft()))
         if lines:
-            stream = sys.stderr
+            stream = self._stream or sys.stderr
             stream.write("\n".join(lines) + "\n")
             stream.flush()
 
@@ -129,9 +130,9 @@ class StructuredLog(logging.Handler):
                 continue
 
 
-def configure_logging(level: int = logging.INFO) -> RecentLogs:
-    """Install the JSON writer and the recent-entries feed on the application's loggers, once per process;
-    returns the feed."""
+def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -> RecentLogs:
+    """Install the JSON writer (to `stream`, by default stderr) and the recent-entries feed on the application's
+    loggers, once per process (the first call's arguments hold); returns the feed."""
     global _feed
     with _lock:
         if _feed is not None:
@@ -139,6 +140,6 @@ def configure_logging(level: int = logging.INFO) -> RecentLogs:
         root = logging.getLogger(ROOT)
         root.setLevel(level)
         feed = RecentLogs()
-        root.addHandler(StructuredLog(feed))
+        root.addHandler(StructuredLog(feed, stream=stream))
         _feed = feed
         return feed

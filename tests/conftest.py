@@ -1,6 +1,7 @@
 """Shared fixtures: settings pointed at the fake hub, the app on a fresh embedded store, GraphQL helpers."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,8 +10,14 @@ from fastapi.testclient import TestClient
 
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings
 from app.factory import create_app
+from app.logs import configure_logging
 
 pytest_plugins = ["tests.fakehub.fixture", "tests.aws_fixtures"]
+
+# The in-process apps' JSON lines go nowhere in a test session: the writer thread flushes every 100 ms, also while
+# pytest's output capture is suspended, and its lines filled the run's output. Tests read records through caplog
+# and entries through the recent feed (both unaffected); tests/app/test_logs.py checks the lines themselves.
+configure_logging(stream=open(os.devnull, "w", encoding="utf-8"))
 
 MINILM_URL = "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2"
 # MiniLM's card links no code and names datasets the fake hub doesn't hold: ingest links one of each.
