@@ -7,11 +7,11 @@ never carry a traceback; an unexpected one carries it once, in `traceback`.
 
 Off the hot path: the thread that logs builds the entry once (the request id is at hand there) and appends it
 to in-memory buffers: no lock anyone waits on, no system call. A writer thread wakes every `FLUSH_SECONDS`,
-turns what has accumulated into JSON lines and writes them to stderr in one write, so a request never wakes a
-thread, never encodes JSON, and a slow terminal or log collector never stalls one. (The earlier QueueHandler
-woke the listener thread on every record: under load, py-spy and cProfile put that wake-up among the largest
-costs of a request.) The buffer is bounded: if stderr stalls for long, the oldest unwritten entries are dropped
-rather than memory growing.
+turns what has accumulated into JSON lines and writes them to stderr (or the stream `configure_logging` was
+given) in one write, so a request never wakes a thread, never encodes JSON, and a slow terminal or log
+collector never stalls one. (The earlier QueueHandler woke the listener thread on every record: under load,
+py-spy and cProfile put that wake-up among the largest costs of a request.) The buffer is bounded: if the
+stream stalls for long, the oldest unwritten entries are dropped rather than memory growing.
 """
 from __future__ import annotations
 
