@@ -905,12 +905,8 @@ class DynamoMetadataStore:
                 writes.append({"Update": {"TableName": self.table, "Key": _head_key(current),
                                           "UpdateExpression": "REMOVE gsi_latest",
                                           "ConditionExpression": "attribute_exists(pk)"}})
-            try:
-                self._db.transact_write_items(TransactItems=writes)
+            if self._transacted(writes):
                 return
-            except ClientError as error:
-                if _code(error) not in _CANCELLED:
-                    raise
             _back_off(attempt)
         raise RuntimeError(f"the versions of {name!r} kept changing while being settled; try again later")
 
@@ -983,15 +979,22 @@ class DynamoMetadataStore:
             _back_off(attempt)
         raise RuntimeError("DynamoDB kept keys unprocessed; try again later")
 
+    def _transacted(self, items: list[dict[str, Any]]) -> bool:
+        """One TransactWriteItems: False when DynamoDB cancelled it (a condition failed or a concurrent transaction
+        conflicted), so the caller may read again and retry."""
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if _code(error) not in _CANCELLED:
+                raise
+            return False
+        return True
+
     def _transact_retried(self, items: list[dict[str, Any]]) -> None:
         """A TransactWriteItems of commutative updates (counter ADDs), retried when a concurrent one conflicts."""
         for attempt in range(_RETRIES):
-            try:
-                self._db.transact_write_items(TransactItems=items)
+            if self._transacted(items):
                 return
-            except ClientError as error:
-                if _code(error) not in _CANCELLED:
-                    raise
             _back_off(attempt)
         raise RuntimeError("DynamoDB kept cancelling the transaction; try again later")
 
