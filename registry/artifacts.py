@@ -227,8 +227,8 @@ class ArtifactService:
             named = self._get_ready(artifact_id)
             doomed = [named]
             if all_versions:
-                doomed = sorted({a.id: a for a in [*self._artifacts.find_by_name(named.name, [named.type]), named]}
-                                .values(), key=version_sort_key)
+                doomed = sorted({a.id: a for a in [*self.versions_of(named.type, named.name), named]}.values(),
+                                key=version_sort_key)
             batches = [doomed[start:start + MAX_COMMIT_RECORDS] for start in range(0, len(doomed), MAX_COMMIT_RECORDS)]
             for number, batch in enumerate(batches):
                 last = number == len(batches) - 1
@@ -269,8 +269,8 @@ class ArtifactService:
         write.claim(key, lambda holder: busy(f"artifact {artifact_id!r}", holder), keep=False)
 
     def versions_of(self, kind: ArtifactType, name: str) -> list[Artifact]:
-        """The name's READY versions of `kind`: what a write adding one reads once, for `claim_version` and
-        `stage_new`."""
+        """The name's READY versions of `kind` (a write adding one reads them once, for `claim_version` and
+        `stage_new`)."""
         return self._artifacts.find_by_name(name, [kind])
 
     def claim_version(self, write: Write, kind: ArtifactType, name: str, wanted: str | None,
@@ -339,7 +339,7 @@ class ArtifactService:
         artifact = self.get(actor, artifact_id)
         size = self._page_size(first)
         below = decode_cursor(after)
-        found = sorted(((version_sort_key(a), a) for a in self._artifacts.find_by_name(artifact.name, [artifact.type])),
+        found = sorted(((version_sort_key(a), a) for a in self.versions_of(artifact.type, artifact.name)),
                        key=lambda keyed: keyed[0], reverse=True)
         rest = [(key, a) for key, a in found if below is None or key < below]
         return Connection([Edge(a, encode_cursor(key)) for key, a in rest[:size]], len(rest) > size)

@@ -38,6 +38,7 @@ from functools import partial
 from typing import Protocol
 
 from registry import events
+from registry.artifacts import pinned_ref
 from registry.errors import (DomainError, InvalidInput, MirrorPending, NotFound, TooLarge, UnsafeContent,
                              UpstreamError)
 from registry.model import Artifact, ArtifactType, ContentVerdict, FileEntry, MirrorJob, MirrorState, \
@@ -49,7 +50,6 @@ from registry.ports import ArtifactStore, BlobStore, MirrorStore, blob_key
 from registry.settings import Settings
 from registry.sourcing import upstream_errors
 from scoring.sources.types import SourceRef
-from scoring.sources.url import parse_source_url
 
 _log = logging.getLogger("registry.mirror")
 # How a failed background job's error is raised again to the requests that ask while it is shown.
@@ -200,8 +200,7 @@ class Mirrors:
         if not artifact.source_url:
             raise NotFound(f"{artifact.name!r} has no stored package and no source to copy one from")
         with upstream_errors():
-            ref = parse_source_url(artifact.source_url)
-        return ref.model_copy(update={"revision": artifact.revision}) if artifact.revision else ref
+            return pinned_ref(artifact)
 
     def _mirror(self, artifact: Artifact, source: SourceRef, progress: Progress) -> Artifact:
         scratch = self._settings.scratch_dir  # the sweeper removes what a crash leaves there

@@ -133,7 +133,7 @@ class PackageService:
         check_name(name, self._settings.max_name_length)
         wanted = normalize_version(version) if version is not None else None
         if wanted is not None and any(version_key(a.version) == version_key(wanted)
-                                      for a in self._records.find_by_name(name, [ArtifactType.MODEL])):
+                                      for a in self._artifacts.versions_of(ArtifactType.MODEL, name)):
             raise Conflict(f"model {name!r} version {wanted} already exists")
         limit = self._settings.max_upload_bytes
         if size is not None and size < 1:
