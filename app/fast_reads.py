@@ -28,9 +28,9 @@ class FastReads:
         # Behind a path prefix (root_path) FastAPI's own routing applies: only plain paths are taken here.
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
             for read in self.reads:
-                match = read.path.match(scope["path"])
-                if match is not None:
-                    await self._answer(read, match.groups(), scope, receive, send)
+                parameters = read.parameters(scope["path"])
+                if parameters is not None:
+                    await self._answer(read, parameters, scope, receive, send)
                     return
         await self.app(scope, receive, send)
 

@@ -23,22 +23,28 @@ from typing import Any
 import re2
 
 from registry.model import ArtifactType
+from registry.validation import is_artifact_id
 from resolvers import artifact as artifacts
 from resolvers.scope import RequestScope
 from rest.routes import envelope
 
-# The route's parameters as FastAPI validates them: ArtifactType's values; ARTIFACT_ID_PATTERN (rest/models.py)
-# within the route's max_length of 128.
-_RETRIEVE = re2.compile(rf"^/artifacts/({'|'.join(t.value for t in ArtifactType)})/([a-zA-Z0-9-]{{1,128}})$")
+_RETRIEVE = re2.compile(rf"^/artifacts/({'|'.join(t.value for t in ArtifactType)})/([^/]+)$")
 
 
 @dataclass(frozen=True)
 class FastRead:
-    """A GET answered from its path alone: `answer(scope, *groups)` gives the JSON body or raises a domain error."""
+    """A GET answered from its path alone: `answer(scope, *groups)` gives the JSON body or raises a domain error.
+    `accepts(*groups)` says whether the route would take those parameters as they are (else the route answers)."""
 
     operation_id: str  # the FastAPI route's, for the error statuses and the log line
     path: Any  # a compiled re2 pattern whose groups are the path parameters
+    accepts: Callable[..., bool]
     answer: Callable[..., Awaitable[bytes]]
+
+    def parameters(self, path: str) -> tuple[str, ...] | None:
+        """The path's parameters when this read answers it, else None."""
+        match = self.path.match(path)
+        return match.groups() if match is not None and self.accepts(*match.groups()) else None
 
 
 async def retrieve(scope: RequestScope, artifact_type: str, artifact_id: str) -> bytes:
@@ -46,4 +52,7 @@ async def retrieve(scope: RequestScope, artifact_type: str, artifact_id: str) ->
     return envelope(artifact, scope).model_dump_json(exclude_none=True).encode()
 
 
-FAST_READS: tuple[FastRead, ...] = (FastRead("ArtifactRetrieve", _RETRIEVE, retrieve),)
+FAST_READS: tuple[FastRead, ...] = (
+    # The route's id: ARTIFACT_ID_PATTERN within max_length 128, the registry's rule (registry.validation).
+    FastRead("ArtifactRetrieve", _RETRIEVE, lambda _, artifact_id: is_artifact_id(artifact_id), retrieve),
+)
