@@ -5,7 +5,7 @@ import enum
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, computed_field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 
 def utcnow() -> datetime:
@@ -214,6 +214,8 @@ class Artifact(BaseModel):
 
 
 class User(BaseModel):
+    model_config = ConfigDict(frozen=True)  # stores may hand one instance to many requests (store/sqlite.py)
+
     username: str
     password_hash: str
     permissions: frozenset[Permission] = frozenset()

@@ -29,6 +29,7 @@ from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, 
                             Operation, Token, Upload, User)
 from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key, version_sort_key
 from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
+from store.generation import SharedGeneration
 from store.keyset import check_limit, merge_page, type_list
 from store.search_text import Row as SearchRow
 from store.search_text import SearchTextCache
@@ -103,6 +104,7 @@ _WAL_LIMIT_BYTES = 64 * 1024 * 1024
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _SEARCH_CACHE_BYTES = 512 * 1024 * 1024  # of search text held in memory; past it searches stream from the file
+_USERS_HELD = 4096  # users kept in memory; past it the memory starts again empty
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
 
 
@@ -123,6 +125,10 @@ class SqliteMetadataStore:
         self._migrate_versions()
         db.executescript(_VERSION_INDEXES)
         self._search = SearchTextCache(self._search_rows, self._changed_search_rows, search_cache_bytes)
+        # Users as last read, each with the users' generation it was read under (store/generation.py): every
+        # authenticated request reads its caller's user, and the accounts barely change.
+        self._users_generation = SharedGeneration(self._path.with_name(self._path.name + "-users"))
+        self._users_read: dict[str, tuple[int, User]] = {}
 
     # connections -----------------------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -397,21 +403,35 @@ class SqliteMetadataStore:
     def put_user(self, user: User, overwrite: bool = False) -> None:
         verb = "INSERT OR REPLACE" if overwrite else "INSERT"
         try:
-            self._db().execute(f"{verb} INTO users (username, body) VALUES (?, ?)",
-                               (user.username, user.model_dump_json()))
+            with self._users_generation.changing():
+                self._db().execute(f"{verb} INTO users (username, body) VALUES (?, ?)",
+                                   (user.username, user.model_dump_json()))
         except sqlite3.IntegrityError:
             raise Conflict(f"user {user.username!r} already exists") from None
 
     def get_user(self, username: str) -> User | None:
+        """The user as stored now: from memory when no process changed any user since it was read (users are
+        frozen models, so one instance serves every request)."""
+        generation = self._users_generation.stable()
+        held = self._users_read.get(username)
+        if held is not None and generation is not None and held[0] == generation:
+            return held[1]
         row = self._db().execute("SELECT body FROM users WHERE username = ?", (username,)).fetchone()
-        return None if row is None else User.model_validate_json(row[0])
+        if row is None:
+            return None
+        user = User.model_validate_json(row[0])
+        if generation is not None and self._users_generation.stable() == generation:
+            if len(self._users_read) >= _USERS_HELD:
+                self._users_read.clear()
+            self._users_read[username] = (generation, user)
+        return user
 
     def list_users(self) -> list[User]:
         rows = self._db().execute("SELECT body FROM users ORDER BY username")
         return [User.model_validate_json(body) for (body,) in rows]
 
     def delete_user(self, username: str) -> None:
-        with self._transaction() as db:
+        with self._users_generation.changing(), self._transaction() as db:
             db.execute("DELETE FROM tokens WHERE username = ?", (username,))
             db.execute("DELETE FROM users WHERE username = ?", (username,))
 
@@ -598,7 +618,7 @@ class SqliteMetadataStore:
 
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:
-        with self._transaction() as db:
+        with self._users_generation.changing(), self._transaction() as db:
             for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
 

@@ -1,0 +1,62 @@
+"""A change counter that every process opening the same database file shares, read without a system call.
+
+The embedded store keeps what most requests read again and again (the caller's user) in memory, and must never
+answer from memory after any process has changed it: a deleted account or a changed password ends the user's
+tokens at once. SQLite's own change counter (`PRAGMA data_version`) is a statement, and costs what the read it
+would save costs. This counter is 8 bytes of a file mapped into every process's memory, used as a seqlock:
+
+- a writer takes the counter's file lock (one writer at a time, across threads and processes), makes the counter
+  odd *before* its transaction begins and even (a new value) after it commits or rolls back;
+- a reader takes `stable()` (None while a change is in progress) before reading the store, and keeps what it read
+  only if `stable()` is still the same value afterwards; a kept value is good exactly while `stable()` returns the
+  value it was read under.
+
+A writer that dies mid-change leaves the counter odd: readers then read the store every time (never stale) until
+the next change completes, which moves the counter to a new even value.
+"""
+from __future__ import annotations
+
+import fcntl
+import mmap
+import os
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_COUNTER = struct.Struct("=Q")
+
+
+class SharedGeneration:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        with self._opened() as fd:
+            if os.fstat(fd).st_size < _COUNTER.size:
+                os.ftruncate(fd, _COUNTER.size)  # zeros; another process doing the same at once changes nothing
+            self._map = mmap.mmap(fd, _COUNTER.size)  # stays mapped after the file is closed
+
+    def stable(self) -> int | None:
+        """The counter, or None while a change is in progress (or was cut short)."""
+        value: int = _COUNTER.unpack_from(self._map)[0]
+        return None if value & 1 else value
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Wrap a write to what readers keep: the counter is odd for its whole duration, and a new even value after."""
+        # Each change opens the file anew: flock excludes other open files, in this process's threads as in others.
+        with self._opened() as fd:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            value = _COUNTER.unpack_from(self._map)[0]
+            _COUNTER.pack_into(self._map, 0, value + (1 if value % 2 == 0 else 2))  # odd, and a value not seen before
+            try:
+                yield
+            finally:
+                _COUNTER.pack_into(self._map, 0, _COUNTER.unpack_from(self._map)[0] + 1)
+
+    @contextmanager
+    def _opened(self) -> Iterator[int]:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            yield fd
+        finally:
+            os.close(fd)  # and with it the lock

@@ -1,0 +1,123 @@
+"""The embedded store keeps users in memory between reads, and never answers from memory once any process has
+changed a user (store/generation.py): the other "process" here is a real one, or a second store on the same file."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from registry.model import Permission, User, utcnow
+from store.generation import SharedGeneration
+from store.sqlite import SqliteMetadataStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def path(tmp_path) -> Path:
+    return tmp_path / "registry.sqlite3"
+
+
+@pytest.fixture
+def store(path) -> Iterator[SqliteMetadataStore]:
+    opened = SqliteMetadataStore(path)
+    opened.put_user(User(username="ann", password_hash="h1", permissions=frozenset({Permission.SEARCH})))
+    yield opened
+    opened.close()
+
+
+def statements(store: SqliteMetadataStore) -> list[str]:
+    """The SQL this thread's connection runs from now on."""
+    ran: list[str] = []
+    store._db().set_trace_callback(ran.append)
+    return ran
+
+
+def in_another_process(path: Path, code: str) -> None:
+    script = f"from pathlib import Path\nfrom store.sqlite import SqliteMetadataStore\n" \
+             f"from registry.model import User\nstore = SqliteMetadataStore(Path({str(path)!r}))\n{code}"
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
+
+
+def test_a_user_read_again_comes_from_memory_without_a_statement(store):
+    first = store.get_user("ann")
+    ran = statements(store)
+    again = store.get_user("ann")
+    assert again == first and again.permissions == frozenset({Permission.SEARCH})
+    assert ran == []
+    with pytest.raises(Exception):  # one instance serves every request: nobody may change it in place
+        again.password_hash = "changed"  # type: ignore[misc]
+
+
+def test_a_change_in_another_process_is_seen_at_the_next_read(store, path):
+    assert store.get_user("ann").password_hash == "h1"
+    in_another_process(path, "u = store.get_user('ann')\n"
+                             "store.put_user(u.model_copy(update={'password_hash': 'h2'}), overwrite=True)")
+    ran = statements(store)
+    assert store.get_user("ann").password_hash == "h2"
+    assert ran  # read from the file again
+    in_another_process(path, "store.delete_user('ann')")
+    assert store.get_user("ann") is None
+
+
+def test_every_user_write_of_another_store_on_the_file_is_seen(store, path):
+    other = SqliteMetadataStore(path)
+    try:
+        store.get_user("ann")
+        changed_at = utcnow()
+        other.put_user(store.get_user("ann").model_copy(update={"credentials_changed_at": changed_at}), overwrite=True)
+        assert store.get_user("ann").credentials_changed_at == changed_at
+        other.put_user(User(username="bob", password_hash="b"))
+        assert store.get_user("bob").username == "bob"
+        other.reset()
+        assert store.get_user("ann") is None and store.get_user("bob") is None
+    finally:
+        other.close()
+
+
+def test_a_user_unknown_is_not_held(store, path):
+    assert store.get_user("carol") is None
+    SqliteMetadataStore(path).put_user(User(username="carol", password_hash="c"))
+    assert store.get_user("carol").username == "carol"
+
+
+def test_a_writer_cut_short_leaves_every_read_to_the_file(store, path):
+    """A process killed inside a user write leaves the counter odd: nothing is answered from memory until the next
+    write completes (its change may or may not have committed)."""
+    store.get_user("ann")
+    generation = SharedGeneration(path.with_name(path.name + "-users"))
+    with pytest.raises(KeyboardInterrupt):
+        with generation.changing():
+            raise KeyboardInterrupt  # stands in for the kill: the counter is odd while inside
+    assert generation.stable() is not None  # the context ended normally: even again
+    killed = in_another_process  # a real kill -9 inside `changing`, after the write committed
+    killed(path, "import os\nfrom store.generation import SharedGeneration\n"
+                 "g = SharedGeneration(Path(str(store._path) + '-users'))\nu = store.get_user('ann')\n"
+                 "cm = g.changing(); cm.__enter__()\n"
+                 "store._db().execute('UPDATE users SET body = ? WHERE username = ?', "
+                 "(u.model_copy(update={'password_hash': 'h3'}).model_dump_json(), 'ann'))\n"
+                 "os._exit(0)")
+    assert generation.stable() is None
+    ran = statements(store)
+    assert store.get_user("ann").password_hash == "h3"
+    assert store.get_user("ann").password_hash == "h3"
+    assert len(ran) == 2  # both from the file
+    store.put_user(User(username="dan", password_hash="d"))  # the next write completes: memory is used again
+    assert generation.stable() is not None
+    store.get_user("ann")
+    ran.clear()
+    assert store.get_user("ann").password_hash == "h3" and ran == []
+
+
+def test_the_counter_takes_a_new_value_for_every_change(tmp_path):
+    generation = SharedGeneration(tmp_path / "counter")
+    seen = [generation.stable()]
+    for _ in range(3):
+        with generation.changing():
+            assert generation.stable() is None
+        seen.append(generation.stable())
+    assert len(set(seen)) == 4 and None not in seen
+    assert SharedGeneration(tmp_path / "counter").stable() == seen[-1]  # shared through the file
