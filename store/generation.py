@@ -13,6 +13,9 @@ would save costs. This counter is 8 bytes of a file mapped into every process's 
 
 A writer that dies mid-change leaves the counter odd: readers then read the store every time (never stale) until
 the next change completes, which moves the counter to a new even value.
+
+Like SQLite's own `-shm` file in WAL mode, this needs every process on one machine with the data directory on a
+local file system: a mapped page is what makes a write visible to the other processes at once.
 """
 from __future__ import annotations
 
