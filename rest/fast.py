@@ -17,10 +17,7 @@ two give the same statuses, headers and bodies (a signed link's time-dependent f
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-
-import re2
+from dataclasses import dataclass, field
 
 from registry.model import ArtifactType
 from registry.validation import is_artifact_id
@@ -28,23 +25,38 @@ from resolvers import artifact as artifacts
 from resolvers.scope import RequestScope
 from rest.routes import envelope
 
-_RETRIEVE = re2.compile(rf"^/artifacts/({'|'.join(t.value for t in ArtifactType)})/([^/]+)$")
+_TYPES = frozenset(kind.value for kind in ArtifactType)
 
 
 @dataclass(frozen=True)
 class FastRead:
-    """A GET answered from its path alone: `answer(scope, *groups)` gives the JSON body or raises a domain error.
-    `accepts(*groups)` says whether the route would take those parameters as they are (else the route answers)."""
+    """A GET answered from its path alone: `answer(scope, *parameters)` gives the JSON body or raises a domain
+    error. `accepts(*parameters)` says whether the route would take them as they are (else the route answers)."""
 
     operation_id: str  # the FastAPI route's, for the error statuses and the log line
-    path: Any  # a compiled re2 pattern whose groups are the path parameters
+    path: str  # the FastAPI route's path: literal segments and `{parameter}` segments
     accepts: Callable[..., bool]
     answer: Callable[..., Awaitable[bytes]]
+    _segments: tuple[str | None, ...] = field(init=False, repr=False)  # None where a parameter stands
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_segments", tuple(
+            None if part.startswith("{") and part.endswith("}") else part for part in self.path.split("/")))
 
     def parameters(self, path: str) -> tuple[str, ...] | None:
-        """The path's parameters when this read answers it, else None."""
-        match = self.path.match(path)
-        return match.groups() if match is not None and self.accepts(*match.groups()) else None
+        """The path's parameters when this read answers it, else None. Segment by segment, as the route matches a
+        path: each literal segment equal, each parameter one non-empty segment (a regex match per request cost
+        the read ~15 µs through re2's Python wrapper)."""
+        parts = path.split("/")
+        if len(parts) != len(self._segments):
+            return None
+        found = []
+        for expected, part in zip(self._segments, parts):
+            if expected is None and part:
+                found.append(part)
+            elif expected != part:
+                return None
+        return tuple(found) if self.accepts(*found) else None
 
 
 async def retrieve(scope: RequestScope, artifact_type: str, artifact_id: str) -> bytes:
@@ -53,6 +65,7 @@ async def retrieve(scope: RequestScope, artifact_type: str, artifact_id: str) ->
 
 
 FAST_READS: tuple[FastRead, ...] = (
-    # The route's id: ARTIFACT_ID_PATTERN within max_length 128, the registry's rule (registry.validation).
-    FastRead("ArtifactRetrieve", _RETRIEVE, lambda _, artifact_id: is_artifact_id(artifact_id), retrieve),
+    # The route's parameters: a known type, and an id as the registry's rule has it (registry.validation).
+    FastRead("ArtifactRetrieve", "/artifacts/{artifact_type}/{id}",
+             lambda artifact_type, artifact_id: artifact_type in _TYPES and is_artifact_id(artifact_id), retrieve),
 )

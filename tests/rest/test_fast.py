@@ -123,11 +123,18 @@ def test_an_unexpected_fault_in_a_fast_read_is_masked(app, registry, client, tok
 
 
 def test_the_fast_read_covers_the_route_it_stands_in_for(app):
-    """Each fast read names a declared GET route whose path its pattern matches; the route stays documented."""
+    """Each fast read names a declared GET route and takes that route's path; the route stays documented."""
     routes = {getattr(route, "operation_id", None): route for route in app.routes}
     documented = app.openapi()["paths"]
     for read in FAST_READS:
         route = routes[read.operation_id]
-        assert "GET" in route.methods and route.path in documented
+        assert "GET" in route.methods and route.path in documented and read.path == route.path
         example = route.path.replace("{artifact_type}", "model").replace("{id}", "abc-123")
-        assert read.parameters(example) is not None
+        assert read.parameters(example) == ("model", "abc-123")
+
+
+@pytest.mark.parametrize("path", ["/artifacts/model", "/artifacts/model/", "/artifacts//abc", "/artifacts/model/a/b",
+                                  "/artifact/model/abc", "artifacts/model/abc", "/artifacts/models/abc",
+                                  "/artifacts/model/" + "a" * 129, "/artifacts/model/a b", "//artifacts/model/abc"])
+def test_the_fast_read_leaves_every_other_path_to_the_route(path):
+    assert FAST_READS[0].parameters(path) is None
