@@ -50,3 +50,13 @@ def test_the_writer_thread_flushes_on_its_own():
     while "tick" not in stream.getvalue() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert json.loads(stream.getvalue().splitlines()[0])["event"] == "tick"
+
+
+def test_records_skip_the_lookups_no_line_carries(caplog):
+    """After configure_logging (tests/conftest.py calls it), a record looks up neither its process (a system call)
+    nor its thread nor its caller's frame: no JSON line has a field for them."""
+    with caplog.at_level(logging.INFO, logger="registry.test-logs"):
+        logging.getLogger("registry.test-logs.lookups").info("hello")
+    record = caplog.records[-1]
+    assert (record.process, record.thread) == (None, None)
+    assert (record.lineno, record.funcName) == (0, "(unknown function)")
