@@ -416,11 +416,13 @@ class SqliteMetadataStore:
         held = self._users_read.get(username)
         if held is not None and generation is not None and held[0] == generation:
             return held[1]
-        row = self._db().execute("SELECT body FROM users WHERE username = ?", (username,)).fetchone()
+        db = self._db()
+        row = db.execute("SELECT body FROM users WHERE username = ?", (username,)).fetchone()
         if row is None:
             return None
         user = User.model_validate_json(row[0])
-        if generation is not None and self._users_generation.stable() == generation:
+        # Inside a read transaction the row is as of its snapshot, maybe older than the counter: not kept.
+        if generation is not None and not db.in_transaction and self._users_generation.stable() == generation:
             if len(self._users_read) >= _USERS_HELD:
                 self._users_read.clear()
             self._users_read[username] = (generation, user)

@@ -80,6 +80,18 @@ def test_every_user_write_of_another_store_on_the_file_is_seen(store, path):
         other.close()
 
 
+def test_a_user_read_inside_a_read_transaction_is_not_held(store, path):
+    """A snapshot opened before another process's change shows the old row: keeping it would outlive the change."""
+    store.get_user("ann")
+    with store._snapshot() as db:
+        db.execute("SELECT count(*) FROM users").fetchone()  # the snapshot starts here
+        other = SqliteMetadataStore(path)
+        other.put_user(other.get_user("ann").model_copy(update={"password_hash": "h2"}), overwrite=True)
+        other.close()
+        assert store.get_user("ann").password_hash == "h1"  # as of the snapshot
+    assert store.get_user("ann").password_hash == "h2"
+
+
 def test_a_user_unknown_is_not_held(store, path):
     assert store.get_user("carol") is None
     SqliteMetadataStore(path).put_user(User(username="carol", password_hash="c"))
