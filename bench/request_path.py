@@ -124,7 +124,7 @@ def main() -> None:
             print(f"  profile of {label}: skipped (py-spy missing or not allowed to attach)")
             continue
         print(f"  py-spy under {label} load ({sample.samples} samples, {100 * sample.idle / sample.samples:.0f}% "
-              "of them waiting):")
+              "of them waiting; shares of the busy ones):")
         for line in sample.lines(top=14):
             print(f"    {line}")
 

@@ -1,5 +1,11 @@
-"""py-spy (from PyPI) on a running server: sampled stacks of every thread, summarised as the share of samples
-each function appears in (inclusive) and is on top of (self), so a benchmark can print its white-box view.
+"""py-spy (from PyPI) on a running server: sampled stacks of every thread, summarised as the share of the busy
+samples (those not waiting on a lock, a queue or the event loop's poll) each function appears in (inclusive) and
+is on top of (self), so a benchmark can print its white-box view.
+
+py-spy samples in blocking mode: it pauses the server for each sample. Its `--nonblocking` mode reads a running
+process, and under wrk's load about half of the event loop thread's stacks came out torn (no outer frames), which
+made every share wrong (docs/performance.md, fix 12). Blocking mode also samples the idle threads: their samples
+are counted apart, as waiting.
 
 Sampling needs ptrace rights on the server process (root, or kernel.yama.ptrace_scope=0): without them, or
 without py-spy, `record` returns None and the benchmark says why.
@@ -25,13 +31,16 @@ class Profile:
     def lines(self, top: int = 12, prefixes: tuple[str, ...] = ()) -> list[str]:
         wanted = [(name, n) for name, n in self.inclusive.most_common()
                   if not prefixes or name.split(" ")[-1].startswith(prefixes)]
-        out = [f"{100 * n / self.samples:5.1f}% incl  {name}" for name, n in wanted[:top]]
-        out += [f"{100 * n / self.samples:5.1f}% self  {name}" for name, n in self.self_time.most_common(top)]
+        busy = max(1, self.samples - self.idle)
+        out = [f"{100 * n / busy:5.1f}% incl  {name}" for name, n in wanted[:top]]
+        out += [f"{100 * n / busy:5.1f}% self  {name}" for name, n in self.self_time.most_common(top)]
         return out
 
 
+# Top frames of a thread that waits. A thread blocked in C shows the Python line that called it: uvloop's poll shows
+# as `Runner.run`, the log writer's sleep as `_write_forever`, the token ledger's queue as `TokenLedger._write`.
 _WAITING = ("wait (threading.py", "_worker (concurrent", "get (queue.py", "select (selectors.py", "run_forever",
-            "_run_once (asyncio", "acquire", "sleep")
+            "_run_once (asyncio", "acquire", "sleep", "Runner.run (", "_write_forever (", "TokenLedger._write (")
 
 
 def executable() -> str | None:
@@ -48,7 +57,7 @@ def record(pid: int, seconds: float, rate: int = 200) -> Profile | None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "stacks.txt"
         done = subprocess.run([spy, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
-                               "--rate", str(rate), "--format", "raw", "--threads", "--nonblocking", "--output",
+                               "--rate", str(rate), "--format", "raw", "--threads", "--output",
                                str(out)], capture_output=True, text=True, check=False)
         if done.returncode != 0 or not out.is_file():
             return None
@@ -69,9 +78,10 @@ def summarise(collapsed: str) -> Profile:
             continue
         weight = int(count)
         samples += weight
+        if any(mark in frames[-1] for mark in _WAITING):
+            idle += weight
+            continue
         for frame in set(frames):
             inclusive[frame] += weight
         self_time[frames[-1]] += weight
-        if any(mark in frames[-1] for mark in _WAITING):
-            idle += weight
     return Profile(samples, inclusive, self_time, idle)
