@@ -38,7 +38,8 @@ class Profile:
 
 
 # Top frames of a thread that waits. A thread blocked in C shows the Python line that called it: uvloop's poll shows
-# as `Runner.run`, the log writer's sleep as `_write_forever`, the token ledger's queue as `TokenLedger._write`.
+# as `Runner.run` (so does uvloop's own C work between callbacks, counted as waiting too), the log writer's sleep
+# as `_write_forever`, the token ledger's queue as `TokenLedger._write`.
 _WAITING = ("wait (threading.py", "_worker (concurrent", "get (queue.py", "select (selectors.py", "run_forever",
             "_run_once (asyncio", "acquire", "sleep", "Runner.run (", "_write_forever (", "TokenLedger._write (")
 
