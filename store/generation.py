@@ -1,8 +1,10 @@
-"""A change counter that every process opening the same database file shares, read without a system call.
+"""A change counter that every process opening the same database file shares, read without a system call, and
+the reads a process keeps under it (`HeldReads`).
 
-The embedded store keeps what most requests read again and again (the caller's user) in memory, and must never
-answer from memory after any process has changed it: a deleted account or a changed password ends the user's
-tokens at once. SQLite's own change counter (`PRAGMA data_version`) is a statement, and costs what the read it
+The embedded store keeps what most requests read again and again (the caller's user, the artifact asked for by id
+and its name's latest version) in memory, and must never answer from memory after any process has changed it: a
+deleted account or a changed password ends the user's tokens at once, and a replaced or deleted artifact is never
+served as it was. SQLite's own change counter (`PRAGMA data_version`) is a statement, and costs what the read it
 would save costs. This counter is 8 bytes of a file mapped into every process's memory, used as a seqlock:
 
 - a writer takes the counter's file lock (one writer at a time, across threads and processes), makes the counter
@@ -23,11 +25,13 @@ import fcntl
 import mmap
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Generic, TypeVar
 
 _COUNTER = struct.Struct("=Q")
+V = TypeVar("V")
 
 
 class SharedGeneration:
@@ -63,3 +67,38 @@ class SharedGeneration:
             yield fd
         finally:
             os.close(fd)  # and with it the lock
+
+
+class HeldReads(Generic[V]):
+    """What this process last read of what one `SharedGeneration` guards, by key, each with the counter's value it
+    was read under. At most `capacity` units (`weigh` of each value, 1 by default) are held; past it the memory
+    starts again empty (a few reads then go to the file again)."""
+
+    def __init__(self, generation: SharedGeneration, capacity: int,
+                 weigh: Callable[[V], int] = lambda value: 1) -> None:
+        self._generation = generation
+        self._capacity = capacity
+        self._weigh = weigh
+        self._held: dict[Hashable, tuple[int, V]] = {}
+        self._weight = 0
+
+    def read(self, key: Hashable, load: Callable[[], V], snapshot: bool) -> V:
+        """The value held for `key` if no change completed or began since it was read, else `load()`, kept when no
+        change overlapped it. `snapshot`: the caller is inside a read transaction, whose view may be older than the
+        counter, so what it loads is not kept."""
+        generation = self._generation.stable()
+        held = self._held.get(key)
+        if held is not None and generation is not None and held[0] == generation:
+            return held[1]
+        value = load()
+        if generation is not None and not snapshot and self._generation.stable() == generation:
+            weight = self._weigh(value)
+            if held is not None:
+                self._weight -= self._weigh(held[1])
+            if self._weight + weight > self._capacity:
+                self._held.clear()
+                self._weight = 0
+            if weight <= self._capacity:
+                self._held[key] = (generation, value)
+                self._weight += weight
+        return value

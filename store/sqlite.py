@@ -29,7 +29,7 @@ from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, 
                             Operation, Token, Upload, User)
 from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key, version_sort_key
 from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
-from store.generation import SharedGeneration
+from store.generation import HeldReads, SharedGeneration
 from store.keyset import check_limit, merge_page, type_list
 from store.search_text import Row as SearchRow
 from store.search_text import SearchTextCache
@@ -104,7 +104,9 @@ _WAL_LIMIT_BYTES = 64 * 1024 * 1024
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _SEARCH_CACHE_BYTES = 512 * 1024 * 1024  # of search text held in memory; past it searches stream from the file
-_USERS_HELD = 4096  # users kept in memory; past it the memory starts again empty
+_USERS_HELD = 4096  # users (and names' latest versions) kept in memory; past it the memory starts again empty
+_RECORDS_HELD_BYTES = 32 * 1024 * 1024  # of records' JSON kept in memory, likewise
+_ROW_OVERHEAD = 256  # what holding one record costs beyond its JSON, roughly
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
 
 
@@ -125,10 +127,16 @@ class SqliteMetadataStore:
         self._migrate_versions()
         db.executescript(_VERSION_INDEXES)
         self._search = SearchTextCache(self._search_rows, self._changed_search_rows, search_cache_bytes)
-        # Users as last read, each with the users' generation it was read under (store/generation.py): every
-        # authenticated request reads its caller's user, and the accounts barely change.
+        # What most requests read, held in memory under counters every process on the file moves when it writes
+        # (store/generation.py): the caller's user (every authenticated request; accounts barely change), and the
+        # artifact read by id with its name's latest version (the REST and GraphQL reads by id). Records are held
+        # as their stored JSON and parsed on every read, since callers may change the models they get.
         self._users_generation = SharedGeneration(self._path.with_name(self._path.name + "-users"))
-        self._users_read: dict[str, tuple[int, User]] = {}
+        self._users_read: HeldReads[User | None] = HeldReads(self._users_generation, _USERS_HELD)
+        self._records_generation = SharedGeneration(self._path.with_name(self._path.name + "-records"))
+        self._records_read: HeldReads[tuple[str, str] | None] = HeldReads(
+            self._records_generation, _RECORDS_HELD_BYTES, lambda row: _ROW_OVERHEAD + (len(row[0]) if row else 0))
+        self._latest_read: HeldReads[str | None] = HeldReads(self._records_generation, _USERS_HELD)
 
     # connections -----------------------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -157,6 +165,13 @@ class SqliteMetadataStore:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    @contextmanager
+    def _records_changing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that changes artifact records (or may): readers holding records stop answering from
+        memory before it begins, and read them again after it ends (committed or not)."""
+        with self._records_generation.changing(), self._transaction() as db:
+            yield db
 
     def close(self) -> None:
         """Close every thread's connection (tests and shutdown)."""
@@ -192,7 +207,7 @@ class SqliteMetadataStore:
     # artifacts -------------------------------------------------------------------------------------------------
     def create_artifact(self, artifact: Artifact) -> None:
         try:
-            with self._transaction() as db:
+            with self._records_changing() as db:
                 db.execute("INSERT INTO artifacts (id, type, name, status, sort_key, source_url, readme, body, "
                            "version_sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _artifact_row(artifact))
                 _write_parents(db, artifact)
@@ -201,14 +216,17 @@ class SqliteMetadataStore:
             raise Conflict(f"artifact {artifact.id!r} already exists") from None
 
     def replace_artifact(self, artifact: Artifact) -> None:
-        with self._transaction() as db:
+        with self._records_changing() as db:
             _replace(db, artifact)
 
     def mark_ready(self, artifact_id: str) -> None:
-        _mark_ready(self._db(), artifact_id)
+        with self._records_changing() as db:
+            _mark_ready(db, artifact_id)
 
     def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None:
-        row = self._db().execute("SELECT body, status FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+        db = self._db()
+        row = self._records_read.read(artifact_id, lambda: db.execute(
+            "SELECT body, status FROM artifacts WHERE id = ?", (artifact_id,)).fetchone(), db.in_transaction)
         if row is None or (row[1] != _READY and not include_pending):
             return None
         return Artifact.model_validate_json(row[0])
@@ -239,9 +257,14 @@ class SqliteMetadataStore:
         return [Artifact.model_validate_json(body) for body, kind in rows if ArtifactType(kind) in wanted]
 
     def latest_version_id(self, kind: ArtifactType, name: str) -> str | None:
-        row = self._db().execute("SELECT id FROM artifacts WHERE type = ? AND name = ? AND status = ? AND latest = 1",
-                                 (kind.value, name, _READY)).fetchone()
-        return str(row[0]) if row else None
+        db = self._db()
+
+        def load() -> str | None:
+            row = db.execute("SELECT id FROM artifacts WHERE type = ? AND name = ? AND status = ? AND latest = 1",
+                             (kind.value, name, _READY)).fetchone()
+            return str(row[0]) if row else None
+
+        return self._latest_read.read((kind, name), load, db.in_transaction)
 
     def find_by_source(self, source_urls: Iterable[str]) -> dict[str, list[Artifact]]:
         found: dict[str, list[Artifact]] = {}
@@ -346,7 +369,7 @@ class SqliteMetadataStore:
             db.execute("COMMIT")
 
     def delete_artifact(self, artifact_id: str) -> None:
-        with self._transaction() as db:
+        with self._records_changing() as db:
             _delete(db, artifact_id)
 
     def commit(self, ready: Sequence[Artifact] = (), replaced: Sequence[Artifact] = (), deleted: Sequence[str] = (),
@@ -354,7 +377,7 @@ class SqliteMetadataStore:
         """One BEGIN IMMEDIATE transaction: the guard is checked first, then every change."""
         if len(ready) + len(replaced) + len(deleted) > MAX_COMMIT_RECORDS:
             raise TooLarge(f"one commit changes at most {MAX_COMMIT_RECORDS} records")
-        with self._transaction() as db:
+        with self._records_changing() as db:
             _apply_guard(db, guard)
             for artifact in ready:
                 _mark_ready(db, artifact.id)
@@ -412,21 +435,13 @@ class SqliteMetadataStore:
     def get_user(self, username: str) -> User | None:
         """The user as stored now: from memory when no process changed any user since it was read (users are
         frozen models, so one instance serves every request)."""
-        generation = self._users_generation.stable()
-        held = self._users_read.get(username)
-        if held is not None and generation is not None and held[0] == generation:
-            return held[1]
         db = self._db()
-        row = db.execute("SELECT body FROM users WHERE username = ?", (username,)).fetchone()
-        if row is None:
-            return None
-        user = User.model_validate_json(row[0])
-        # Inside a read transaction the row is as of its snapshot, maybe older than the counter: not kept.
-        if generation is not None and not db.in_transaction and self._users_generation.stable() == generation:
-            if len(self._users_read) >= _USERS_HELD:
-                self._users_read.clear()
-            self._users_read[username] = (generation, user)
-        return user
+
+        def load() -> User | None:
+            row = db.execute("SELECT body FROM users WHERE username = ?", (username,)).fetchone()
+            return None if row is None else User.model_validate_json(row[0])
+
+        return self._users_read.read(username, load, db.in_transaction)
 
     def list_users(self) -> list[User]:
         rows = self._db().execute("SELECT body FROM users ORDER BY username")
@@ -620,7 +635,7 @@ class SqliteMetadataStore:
 
     # whole store -----------------------------------------------------------------------------------------------
     def reset(self) -> None:
-        with self._users_generation.changing(), self._transaction() as db:
+        with self._users_generation.changing(), self._records_changing() as db:
             for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
 

@@ -1,7 +1,8 @@
 """The embedded store belongs to one server, but its file is open to any other process (an operator's script,
-a second server started by mistake). The server keeps the users it has read in memory (store/generation.py); a
-change to an account made by another process must still end the account's tokens at the server's very next
-request, through GraphQL and REST alike."""
+a second server started by mistake). The server keeps the users and the artifacts it has read in memory
+(store/generation.py); a change made by another process must still be seen at the server's very next request,
+through GraphQL and REST alike: a changed account's tokens end, a replaced, new or deleted version is what the
+next read answers."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from app.factory import build_registry
+from registry.model import Artifact, ArtifactType
 from registry.settings import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USERNAME, Settings
 from tests.faults.harness import LOGIN, RegistryServer
 
@@ -64,6 +66,43 @@ def test_an_account_changed_by_another_process_is_refused_at_the_next_request(lo
         elsewhere.users.delete(operator, "ann")
         assert caller(server, ann) == "AUTHENTICATION_FAILED"
         assert rest_caller(server, ann) == 403
+    finally:
+        elsewhere.metadata.close()
+        server.stop()
+
+
+VERSION = "query($id: String!) { artifact(id: $id) { name version readme } }"
+
+
+def rest_read(server: RegistryServer, token: str, artifact_id: str) -> tuple[int, str | None]:
+    """The REST read by id: its status and the id it answers with (the name's newest version)."""
+    response = httpx.get(f"{server.url}/artifacts/model/{artifact_id}", timeout=30,
+                         headers={"X-Authorization": f"bearer {token}"})
+    return response.status_code, response.json()["metadata"]["id"] if response.status_code == 200 else None
+
+
+def test_records_changed_by_another_process_are_seen_at_the_next_request(local_server):
+    server = local_server.start()
+    elsewhere = build_registry(Settings(environment="test", data_dir=server.data_dir))  # this test's own process
+    try:
+        admin = login(server, DEFAULT_ADMIN_USERNAME, DEFAULT_ADMIN_PASSWORD)
+        operator = elsewhere.users.user_for_token(login(server, DEFAULT_ADMIN_USERNAME, DEFAULT_ADMIN_PASSWORD))
+        first = elsewhere.artifacts.store_new(operator, Artifact(id="aaaaaaaa-0000-4000-8000-000000000001",
+                                                                 type=ArtifactType.MODEL, name="org/held"))
+        assert [rest_read(server, admin, first.id) for _ in range(3)] == [(200, first.id)] * 3  # then held
+        assert post(server, VERSION, admin, id=first.id)["data"]["artifact"]["version"] == "1.0.0"
+
+        second = elsewhere.artifacts.store_new(operator, Artifact(id="aaaaaaaa-0000-4000-8000-000000000002",
+                                                                  type=ArtifactType.MODEL, name="org/held"))
+        assert rest_read(server, admin, first.id) == (200, second.id)  # the name's new latest version
+        elsewhere.metadata.replace_artifact(second.model_copy(update={"readme": "changed elsewhere"}))
+        assert post(server, VERSION, admin, id=second.id)["data"]["artifact"] == {
+            "name": "org/held", "version": "1.0.1", "readme": "changed elsewhere"}
+
+        elsewhere.artifacts.delete(operator, first.id, all_versions=True)
+        assert rest_read(server, admin, first.id) == (404, None)
+        assert rest_read(server, admin, second.id) == (404, None)
+        assert post(server, VERSION, admin, id=second.id)["data"]["artifact"] is None
     finally:
         elsewhere.metadata.close()
         server.stop()
