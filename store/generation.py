@@ -17,7 +17,9 @@ A writer that dies mid-change leaves the counter odd: readers then read the stor
 the next change completes, which moves the counter to a new even value.
 
 Like SQLite's own `-shm` file in WAL mode, this needs every process on one machine with the data directory on a
-local file system: a mapped page is what makes a write visible to the other processes at once.
+local file system: a mapped page is what makes a write visible to the other processes at once. And every writer
+must be the store: a row changed with another tool (the `sqlite3` shell) is seen once the next write through the
+store moves the counter, or the server restarts.
 """
 from __future__ import annotations
 
