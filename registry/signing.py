@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import hmac
 import json
 import os
@@ -72,7 +73,7 @@ class LinkSigner:
             raise ValueError(f"the download signing key must be at least {MIN_KEY_BYTES} bytes")
         if ttl_seconds < 1:
             raise ValueError("signed links need a positive lifetime")
-        self._key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # the key's schedule, computed once; copied per link
         self._ttl = ttl_seconds
         self._clock = clock
 
@@ -101,8 +102,11 @@ class LinkSigner:
 
     def _signature(self, artifact_id: str, part: str, username: str, expires: int) -> str:
         message = _MESSAGE.encode([_MESSAGE_TAG, artifact_id, part, username, expires])
-        digest = hmac.digest(self._key, message.encode(), "sha256")  # one call into OpenSSL
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        # A copy of the keyed state: no digest lookup by name and no key schedule per link (`hmac.digest(key, ...,
+        # "sha256")` did both; under load it was 8.7 % of a REST read's busy samples).
+        mac = self._keyed.copy()
+        mac.update(message.encode())
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
 def signer_for(settings: Settings) -> LinkSigner:
