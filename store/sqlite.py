@@ -104,7 +104,7 @@ _WAL_LIMIT_BYTES = 64 * 1024 * 1024
 _READY = ArtifactStatus.READY.value
 _SEARCH_BATCH = 500
 _SEARCH_CACHE_BYTES = 512 * 1024 * 1024  # of search text held in memory; past it searches stream from the file
-_USERS_HELD = 4096  # users (and names' latest versions) kept in memory; past it the memory starts again empty
+_ENTRIES_HELD = 4096  # users, and names' latest versions, kept in memory (each); past it the memory starts again empty
 _RECORDS_HELD_BYTES = 32 * 1024 * 1024  # of records' JSON kept in memory, likewise
 _ROW_OVERHEAD = 256  # what holding one record costs beyond its JSON, roughly
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
@@ -132,11 +132,11 @@ class SqliteMetadataStore:
         # artifact read by id with its name's latest version (the REST and GraphQL reads by id). Records are held
         # as their stored JSON and parsed on every read, since callers may change the models they get.
         self._users_generation = SharedGeneration(self._path.with_name(self._path.name + "-users"))
-        self._users_read: HeldReads[User | None] = HeldReads(self._users_generation, _USERS_HELD)
+        self._users_read: HeldReads[User | None] = HeldReads(self._users_generation, _ENTRIES_HELD)
         self._records_generation = SharedGeneration(self._path.with_name(self._path.name + "-records"))
         self._records_read: HeldReads[tuple[str, str] | None] = HeldReads(
             self._records_generation, _RECORDS_HELD_BYTES, lambda row: _ROW_OVERHEAD + (len(row[0]) if row else 0))
-        self._latest_read: HeldReads[str | None] = HeldReads(self._records_generation, _USERS_HELD)
+        self._latest_read: HeldReads[str | None] = HeldReads(self._records_generation, _ENTRIES_HELD)
 
     # connections -----------------------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
