@@ -5,6 +5,9 @@
   one warm-up pair (so both sides read cached bytecode, as Lambda does with the .pyc files the zip ships).
 - The deployment zip's zipped and unzipped size (build it with `./run package`).
 - Resident memory of a fresh interpreter after importing the handler and after its first request (GET /health).
+- The restore: the handler's process checkpointed after its import and restored (CRIU, the local stand-in for
+  Lambda SnapStart, bench/harness/snapshot.py), timed to its first answer beside a fresh interpreter's import and
+  first answer, and as a ratio to the framework import. Skipped, with the reason, without root or a working CRIU.
 
 Prints figures; asserts nothing. No network: with --backend aws the AWS endpoints point at a closed loopback port.
 """
@@ -19,6 +22,10 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness.snapshot import CannotRestore, RestoreFigures, restore_figures  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -40,7 +47,10 @@ print(json.dumps({"status": response["statusCode"], "before": before, "after_imp
 
 def handler_environment(backend: str, data_dir: str) -> dict[str, str]:
     """The handler's settings for a local run; AWS endpoints (if used) go to a closed port, never the internet."""
-    env = {**os.environ, "REGISTRY_BACKEND": backend, "REGISTRY_ENVIRONMENT": "test", "REGISTRY_DATA_DIR": data_dir}
+    # Bytecode is written and read as usual (PYTHONDONTWRITEBYTECODE dropped): the warm-up writes the .pyc files
+    # of the source tree, as the frameworks' were written at install and as the Lambda zip ships them.
+    inherited = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env = {**inherited, "REGISTRY_BACKEND": backend, "REGISTRY_ENVIRONMENT": "test", "REGISTRY_DATA_DIR": data_dir}
     if backend == "aws":
         env.update({"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",
                     "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-2"})
@@ -83,6 +93,19 @@ def report_imports(label: str, handler: list[float], frameworks: list[float]) ->
           f"{frameworks_median * 1000:.1f} ms -> ratio {handler_median / frameworks_median:.2f} (goal <= 1.2)")
 
 
+def report_restore(figures: RestoreFigures, frameworks: list[float]) -> None:
+    frameworks_median = statistics.median(frameworks)
+    distinct = len(set(figures.request_id_prefixes)) == len(figures.request_id_prefixes)
+    restore_only = statistics.median(figures.restore_only)
+    print(f"  snapshot restore (CRIU {figures.criu_version}, image {figures.image_bytes / MIB:.0f} MiB, "
+          f"{len(figures.restored)} rounds): restored and answered GET /health in "
+          f"{figures.restored_median * 1000:.0f} ms (rounds {min(figures.restored) * 1000:.0f}-"
+          f"{max(figures.restored) * 1000:.0f}; criu restore itself {restore_only * 1000:.0f} ms), "
+          f"a fresh interpreter importing and answering {figures.fresh_median * 1000:.0f} ms")
+    print(f"    -> restore / framework import {figures.restored_median / frameworks_median:.2f}; restored instances' "
+          f"request-id prefixes all distinct: {'yes' if distinct else 'NO'}")
+
+
 def zip_sizes(path: Path) -> tuple[int, int] | None:
     if not path.is_file():
         return None
@@ -97,6 +120,7 @@ def main() -> None:
     parser.add_argument("--zip", type=Path, default=ROOT / "build" / "lambda.zip")
     parser.add_argument("--unzipped", type=Path, help="also time imports from this unzipped package, as Lambda "
                         "does (build it for this interpreter: ./run package --python-version 3.11)")
+    parser.add_argument("--restore-rounds", type=int, default=7, help="snapshot restores (0: none)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as data_dir:
@@ -104,11 +128,21 @@ def main() -> None:
         handler, frameworks = import_times(args.repetitions, env)
         in_package = import_times(args.repetitions, env, args.unzipped) if args.unzipped else None
         memory = json.loads(run_python(MEMORY_PROBE, env))
+        restore: RestoreFigures | str | None = None
+        if args.restore_rounds:
+            try:
+                restore = restore_figures(args.restore_rounds, env, Path(data_dir))
+            except CannotRestore as reason:
+                restore = str(reason)
 
     print(f"cold start, backend={args.backend}, {args.repetitions} repetitions, medians:")
     report_imports("source tree + .venv", handler, frameworks)
     if in_package:
         report_imports(f"unzipped package {args.unzipped}", *in_package)
+    if isinstance(restore, RestoreFigures):
+        report_restore(restore, frameworks)
+    elif restore is not None:
+        print(f"  snapshot restore: skipped ({restore})")
     sizes = zip_sizes(args.zip)
     if sizes is None:
         print(f"  zip: {args.zip} not built (./run package)")
