@@ -17,7 +17,7 @@ from typing import Any
 from mangum import Mangum
 
 from app.factory import create_app
-from app.memory import limit_malloc_arenas
+from app.memory import freeze_startup_heap, limit_malloc_arenas
 from app.pipeline import new_process_identity
 from registry.settings import Settings
 from registry.sweeper import SCHEDULED_SWEEP
@@ -26,6 +26,7 @@ _settings = Settings()
 limit_malloc_arenas(_settings.malloc_arenas)
 app = create_app(_settings)
 http_handler = Mangum(app, lifespan="off")
+freeze_startup_heap()  # the built app, out of every later full collection (and in the snapshot as it is)
 
 try:
     from snapshot_restore_py import register_after_restore  # the Lambda Python runtime's SnapStart hooks

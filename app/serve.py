@@ -12,7 +12,7 @@ from typing import Any
 import uvicorn
 
 from app.factory import create_app
-from app.memory import limit_malloc_arenas
+from app.memory import freeze_startup_heap, limit_malloc_arenas
 from registry.settings import Settings
 
 
@@ -23,6 +23,8 @@ def server_options() -> dict[str, Any]:
 
 
 def run(app: Any, settings: Settings, log_level: str = "info") -> None:
+    """Serve `app` (built) until stopped: what exists now is frozen out of the garbage collector's view first."""
+    freeze_startup_heap()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, access_log=False,
                 **server_options())
 

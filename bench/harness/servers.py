@@ -83,13 +83,13 @@ class Running:
 
 
 @contextmanager
-def registry_server(data_dir: str, core: str = SERVER_CORE, env: dict[str, str] | None = None,
+def registry_server(data_dir: str, core: str = SERVER_CORE, env: dict[str, str] | None = None, prelude: str = "",
                     **settings: str) -> Iterator[Running]:
     """The registry (app.serve's production serving) on the embedded store in `data_dir`, or the backend `env`
-    selects; `settings` are Settings fields."""
+    selects; `settings` are Settings fields; `prelude` is Python run in the server's process first (a probe)."""
     port = free_port()
     extra = [f"{key}={value}" for key, value in settings.items()]
-    command = pinned([sys.executable, "-c", REGISTRY_SERVER, data_dir, str(port), *extra], core)
+    command = pinned([sys.executable, "-c", prelude + REGISTRY_SERVER, data_dir, str(port), *extra], core)
     with process(command, f"http://127.0.0.1:{port}/health", env) as server:
         yield Running(f"http://127.0.0.1:{port}", server.pid)
 
