@@ -36,18 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.harness.servers import ROOT
+from tests.e2e.lambda_events import SNAPSHOT_RUNTIME_STANDIN
 
 POLL_SECONDS = 0.0005
 ANSWER_TIMEOUT_SECONDS = 60.0
-
-# Stands in for the Lambda Python runtime's module: records the hooks the handler registers, as the runtime does.
-RUNTIME_MODULE = """
-AFTER_RESTORE = []
-
-def register_after_restore(hook, *args, **kwargs):
-    AFTER_RESTORE.append(lambda: hook(*args, **kwargs))
-    return hook
-"""
 
 # argv: the file to wait for before answering (absent: answer at once), the answer's path.
 DRIVER = """
@@ -151,7 +143,7 @@ def restore_figures(rounds: int, env: dict[str, str], data_dir: Path) -> Restore
         runtime, images, saved = work / "runtime", work / "images", work / "data-at-snapshot"
         runtime.mkdir()
         images.mkdir()
-        (runtime / "snapshot_restore_py.py").write_text(RUNTIME_MODULE)
+        (runtime / "snapshot_restore_py.py").write_text(SNAPSHOT_RUNTIME_STANDIN)
         env = {**env, "PYTHONPATH": f"{ROOT}{os.pathsep}{runtime}"}
         go, answer = work / "go", work / "answer"
 

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.e2e.lambda_events import http_api_event
+from tests.e2e.lambda_events import SNAPSHOT_RUNTIME_STANDIN, http_api_event
 
 # Distributions of the test extra and dev tooling: none may ship (normalised names).
 DEV_DISTRIBUTIONS = {
@@ -164,21 +164,11 @@ after = handler(health, None)["headers"]["x-request-id"]
 print(json.dumps([before, after]))
 """
 
-# Stands in for the Lambda Python runtime's module: it records the hooks the handler registers, as the runtime
-# does, so the test can run them the way a restore from a SnapStart snapshot would.
-FAKE_SNAPSHOT_RUNTIME = """
-AFTER_RESTORE = []
-
-def register_after_restore(hook, *args, **kwargs):
-    AFTER_RESTORE.append(lambda: hook(*args, **kwargs))
-    return hook
-"""
-
 
 def test_instances_restored_from_one_snapshot_do_not_share_request_ids(repo_root: Path, tmp_path: Path) -> None:
     runtime = tmp_path / "runtime"
     runtime.mkdir()
-    (runtime / "snapshot_restore_py.py").write_text(FAKE_SNAPSHOT_RUNTIME)
+    (runtime / "snapshot_restore_py.py").write_text(SNAPSHOT_RUNTIME_STANDIN)
     env = handler_env(tmp_path / "data") | {"PYTHONPATH": f"{repo_root}:{runtime}"}
     driver = SNAPSHOT_DRIVER.replace("{events}", repr(http_api_event("GET", "/health")))
     result = subprocess.run([sys.executable, "-c", driver], cwd=repo_root, env=env, capture_output=True, text=True,

@@ -23,3 +23,14 @@ def http_api_event(method: str, path: str, body: Any = None, headers: dict[str, 
         "body": None if body is None else json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+# Stands in for the Lambda Python runtime's `snapshot_restore_py` module (SnapStart): it records the hooks the handler
+# registers, as the runtime does, so a test or benchmark can run them the way a restore from a snapshot would.
+SNAPSHOT_RUNTIME_STANDIN = """
+AFTER_RESTORE = []
+
+def register_after_restore(hook, *args, **kwargs):
+    AFTER_RESTORE.append(lambda: hook(*args, **kwargs))
+    return hook
+"""
