@@ -32,15 +32,15 @@ from bench.harness import wrk  # noqa: E402
 from bench.harness.servers import login, registry_server  # noqa: E402
 from bench.request_path import store_artifact  # noqa: E402
 
-# Run first in the server's process: append each full collection's duration (ms) to the file named by argv[-1].
+# Run first in the server's process (format it with pauses=PATH): each full collection's duration (ms), to PATH.
 PROBE = """
-import gc, sys, time
-_pauses, _started = open(sys.argv.pop(), "a", buffering=1), [0.0]
+import gc, time
+_pauses, _started = open({pauses!r}, "a", buffering=1), [0.0]
 def _timed(phase, info):
     if phase == "start":
         _started[0] = time.perf_counter()
     elif info["generation"] == 2:
-        _pauses.write(f"{(time.perf_counter() - _started[0]) * 1000:.3f}\\n")
+        _pauses.write(f"{{(time.perf_counter() - _started[0]) * 1000:.3f}}\\n")
 gc.callbacks.append(_timed)
 """
 UNFROZEN = "gc.freeze = lambda: None  # the server as it was before app/memory.py's freeze\n"
@@ -73,7 +73,7 @@ def main() -> None:
             logs[label] = Path(work) / f"pauses-{index}"
             logs[label].touch()
             server = servers.enter_context(registry_server(
-                str(data_dir), prelude=prelude.replace("sys.argv.pop()", repr(str(logs[label])))))
+                str(data_dir), prelude=prelude.format(pauses=str(logs[label]))))
             headers = {"X-Authorization": f"bearer {login(server.url)}"}
             body = {"query": QUERY, "variables": {"id": artifact_id}}
             loads[label] = partial(wrk.run, f"{server.url}/graphql", args.seconds, args.connections, "POST", body,
