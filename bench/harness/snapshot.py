@@ -41,7 +41,7 @@ from tests.e2e.lambda_events import SNAPSHOT_RUNTIME_STANDIN
 POLL_SECONDS = 0.0005
 ANSWER_TIMEOUT_SECONDS = 60.0
 
-# argv: the file to wait for before answering (absent: answer at once), the answer's path.
+# argv: the file to wait for before answering ("": answer at once, the cold start), the answer's path.
 DRIVER = """
 import json, os, sys, time
 go, answer = sys.argv[1], sys.argv[2]
