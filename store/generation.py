@@ -27,6 +27,7 @@ import fcntl
 import mmap
 import os
 import struct
+import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,7 +75,8 @@ class SharedGeneration:
 class HeldReads(Generic[V]):
     """What this process last read of what one `SharedGeneration` guards, by key, each with the counter's value it
     was read under. At most `capacity` units (`weigh` of each value, 1 by default) are held; past it the memory
-    starts again empty (a few reads then go to the file again)."""
+    starts again empty (a few reads then go to the file again). Thread-safe: a read that finds its value takes no
+    lock; keeping a value read from the file does, so the account of what is held stays exact."""
 
     def __init__(self, generation: SharedGeneration, capacity: int,
                  weigh: Callable[[V], int] = lambda value: 1) -> None:
@@ -83,6 +85,7 @@ class HeldReads(Generic[V]):
         self._weigh = weigh
         self._held: dict[Hashable, tuple[int, V]] = {}
         self._weight = 0
+        self._keeping = threading.Lock()
 
     def read(self, key: Hashable, load: Callable[[], V], snapshot: bool) -> V:
         """The value held for `key` if no change completed or began since it was read, else `load()`, kept when no
@@ -94,13 +97,18 @@ class HeldReads(Generic[V]):
             return held[1]
         value = load()
         if generation is not None and not snapshot and self._generation.stable() == generation:
-            weight = self._weigh(value)
-            if held is not None:
-                self._weight -= self._weigh(held[1])
+            self._keep(key, generation, value)
+        return value
+
+    def _keep(self, key: Hashable, generation: int, value: V) -> None:
+        weight = self._weigh(value)
+        with self._keeping:
+            replaced = self._held.pop(key, None)  # what another thread may have kept meanwhile, or an older read
+            if replaced is not None:
+                self._weight -= self._weigh(replaced[1])
             if self._weight + weight > self._capacity:
                 self._held.clear()
                 self._weight = 0
             if weight <= self._capacity:
                 self._held[key] = (generation, value)
                 self._weight += weight
-        return value

@@ -51,8 +51,9 @@ class Watched:
                 with self._lock:
                     self._running -= 1
                     alone = alone and self._started == started
-                if alone and self._state()[0] != changes:
-                    assert self._state()[1] not in (None, counter), f"{name} changed a record unseen by readers"
+                after_changes, after_counter = self._state()
+                if alone and after_changes != changes:
+                    assert after_counter not in (None, counter), f"{name} changed a record unseen by readers"
 
         return judged
 

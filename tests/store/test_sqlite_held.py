@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -258,3 +260,29 @@ def test_held_reads_stay_within_their_capacity(tmp_path):
     with generation.changing():
         assert held.read("c", load("c2"), snapshot=False) == "c2"  # during a change: read, and not kept
     assert held.read("c", load("c3"), snapshot=False) == "c3"
+
+
+def test_held_reads_keep_their_account_under_concurrent_misses(tmp_path):
+    """Worker threads and the event loop read one store at once: the weight held stays the sum of what is held, so
+    the capacity bounds the memory. (`weigh` yields the GIL, as a slow one would, to let the threads interleave.)"""
+    generation = SharedGeneration(tmp_path / "counter")
+
+    def weigh(value: str) -> int:
+        time.sleep(0.0001)
+        return len(value)
+
+    held: HeldReads[str] = HeldReads(generation, capacity=40, weigh=weigh)
+    keys = [f"k{i:02d}" for i in range(30)]
+
+    def reader(seed: int) -> None:
+        for step in range(1000):
+            key = keys[(seed + step) % len(keys)]
+            held.read(key, lambda: key, snapshot=False)
+
+    threads = [threading.Thread(target=reader, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = sum(len(value) for _, value in held._held.values())
+    assert held._weight == kept <= 40
