@@ -39,9 +39,16 @@ def caller(server: RegistryServer, token: str) -> str:
     return answer["data"]["me"]["username"] if answer.get("data") else answer["errors"][0]["extensions"]["code"]
 
 
+def rest_read(server: RegistryServer, token: str, artifact_id: str) -> tuple[int, str | None]:
+    """The REST read by id: its status and the id it answers with (the name's newest version)."""
+    response = httpx.get(f"{server.url}/artifacts/model/{artifact_id}", timeout=30,
+                         headers={"X-Authorization": f"bearer {token}"})
+    return response.status_code, response.json()["metadata"]["id"] if response.status_code == 200 else None
+
+
 def rest_caller(server: RegistryServer, token: str) -> int:
-    return httpx.get(f"{server.url}/artifacts/model/00000000-0000-4000-8000-000000000000", timeout=30,
-                     headers={"X-Authorization": f"bearer {token}"}).status_code
+    """The status of a REST read of an id nobody has: 404 when the token is good, 403 when it is refused."""
+    return rest_read(server, token, "00000000-0000-4000-8000-000000000000")[0]
 
 
 def test_an_account_changed_by_another_process_is_refused_at_the_next_request(local_server):
@@ -72,13 +79,6 @@ def test_an_account_changed_by_another_process_is_refused_at_the_next_request(lo
 
 
 VERSION = "query($id: String!) { artifact(id: $id) { name version readme } }"
-
-
-def rest_read(server: RegistryServer, token: str, artifact_id: str) -> tuple[int, str | None]:
-    """The REST read by id: its status and the id it answers with (the name's newest version)."""
-    response = httpx.get(f"{server.url}/artifacts/model/{artifact_id}", timeout=30,
-                         headers={"X-Authorization": f"bearer {token}"})
-    return response.status_code, response.json()["metadata"]["id"] if response.status_code == 200 else None
 
 
 def test_records_changed_by_another_process_are_seen_at_the_next_request(local_server):
