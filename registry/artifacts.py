@@ -30,7 +30,7 @@ from registry.errors import Conflict, InvalidInput, NotFound, TooLarge
 from registry.audit import audit_entry
 from registry.content import with_content_findings
 from registry.idempotency import Idempotency, Receipt
-from registry.model import Artifact, ArtifactType, AuditAction, Permission, User, utcnow
+from registry.model import Artifact, ArtifactType, ArtifactView, AuditAction, Permission, User, utcnow
 from registry.paging import (Connection, Edge, cursor_of, decode_cursor, encode_cursor, newest_versions, page_after,
                              sort_key, version_sort_key)
 from registry.ports import MAX_COMMIT_RECORDS, ArtifactStore, AuditStore, BlobStore, Claim, ClaimStore, MonitorStore, \
@@ -254,14 +254,14 @@ class ArtifactService:
         write.give_up(version_identity(artifact.type, artifact.name, artifact.version))
         self._remove_package_after(write, artifact)
 
-    def newest_of(self, artifact: Artifact) -> Artifact:
-        """The newest version of `artifact`'s name and type (the caller has read `artifact` for its actor): the REST
-        door's view of an id, since the spec knows no versions (PUT "replaces the previous contents", so a read by
-        the same id must see them). Read-your-write on both adapters."""
+    def newest_of(self, artifact: ArtifactView) -> ArtifactView:
+        """The newest version of `artifact`'s name and type (the caller has read `artifact` for its actor, with
+        `view`): the REST door's view of an id, since the spec knows no versions (PUT "replaces the previous
+        contents", so a read by the same id must see them). Read-your-write on both adapters."""
         latest = self._artifacts.latest_version_id(artifact.type, artifact.name)
         if latest is None or latest == artifact.id:
             return artifact
-        return self._artifacts.get_artifact(latest) or artifact
+        return self._artifacts.get_artifact_view(latest) or artifact
 
     def claim_artifact(self, write: Write, artifact_id: str) -> None:
         """One change of an artifact at a time (update, delete): a second one waits for the first's lease."""
@@ -310,6 +310,15 @@ class ArtifactService:
         """One ready artifact; reading needs SEARCH, or the permission of the action it is read for."""
         require(actor, permission)
         return self._get_ready(artifact_id)
+
+    def view(self, actor: User, artifact_id: str) -> ArtifactView:
+        """One ready artifact to answer with (read as `get`): possibly the instance other requests get too, so it is
+        never changed (ArtifactStore.get_artifact_view)."""
+        require(actor, Permission.SEARCH)
+        found = self._artifacts.get_artifact_view(check_artifact_id(artifact_id))
+        if found is None:
+            raise NotFound(f"no artifact {artifact_id!r}")
+        return found
 
     def get_many(self, actor: User, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
         require(actor, Permission.SEARCH)

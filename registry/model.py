@@ -213,6 +213,14 @@ class Artifact(BaseModel):
         return data
 
 
+class ArtifactView(Artifact):
+    """A record to answer with, never to change (ArtifactStore.get_artifact_view): the embedded store hands one
+    parsed instance to every request that reads it. Its fields refuse assignment; its lists, dicts and nested
+    models must not be changed in place either. A use case that changes a record reads it with `get_artifact`."""
+
+    model_config = ConfigDict(frozen=True)
+
+
 class User(BaseModel):
     model_config = ConfigDict(frozen=True)  # stores may hand one instance to many requests (store/sqlite.py)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any, NamedTuple, Protocol
 
-from registry.model import Artifact, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor, Operation, Token, \
-    Upload, User
+from registry.model import Artifact, ArtifactType, ArtifactView, AuditEntry, DownloadRecord, MirrorJob, Monitor, \
+    Operation, Token, Upload, User
 from registry.paging import Page
 
 # One commit writes at most this many records (DynamoDB's TransactWriteItems holds 100 items, and each record
@@ -121,6 +121,10 @@ class ArtifactStore(Protocol):
         """Make a PENDING record visible. Raises NotFound if absent."""
 
     def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None: ...
+
+    def get_artifact_view(self, artifact_id: str) -> ArtifactView | None:
+        """The READY record as `get_artifact` reads it, to build a response from: adapters may hand the same
+        instance to concurrent requests (the embedded store keeps parsed records in memory), so nobody changes it."""
 
     def get_artifacts(self, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
         """Batched read (one round trip per call where the backend allows); missing ids are left out. Each record

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from registry.errors import InvalidInput, NotFound
-from registry.model import Artifact, ArtifactType, AuditEntry, User
+from registry.model import Artifact, ArtifactType, ArtifactView, AuditEntry, User
 from registry.paging import Connection
 from registry.query import WILDCARD, NameQuery, QueryPage
 from registry.rating import Links
@@ -13,15 +13,24 @@ from registry.sweeper import SweepReport
 from resolvers.scope import RequestScope, as_caller, as_caller_upstream, read_as_caller
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Artifact)
 S = TypeVar("S", list[Artifact], Connection[Artifact], QueryPage)
 Types = Sequence[ArtifactType] | None
 
 
 def checked_type(scope: RequestScope, actor: User, artifact_id: str, artifact_type: ArtifactType | None) -> Artifact:
     """The artifact, read for `actor`; under another type's name it does not exist (a REST path names the type)."""
-    artifact = scope.registry.artifacts.get(actor, artifact_id)
+    return of_type(scope.registry.artifacts.get(actor, artifact_id), artifact_type)
+
+
+def viewed_type(scope: RequestScope, actor: User, artifact_id: str, artifact_type: ArtifactType | None) -> ArtifactView:
+    """As `checked_type`, read to answer with (ArtifactService.view): the reads by id that change nothing."""
+    return of_type(scope.registry.artifacts.view(actor, artifact_id), artifact_type)
+
+
+def of_type(artifact: A, artifact_type: ArtifactType | None) -> A:
     if artifact_type is not None and artifact.type is not artifact_type:
-        raise NotFound(f"no {artifact_type.value} {artifact_id!r} (that id is a {artifact.type.value})")
+        raise NotFound(f"no {artifact_type.value} {artifact.id!r} (that id is a {artifact.type.value})")
     return artifact
 
 
@@ -44,18 +53,19 @@ async def on_typed(scope: RequestScope, artifact_type: ArtifactType | None, arti
     return await (as_caller_upstream if upstream else as_caller)(scope, run)
 
 
-async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
-    return await read_as_caller(scope, lambda actor: checked_type(scope, actor, artifact_id, artifact_type))
+async def get(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> ArtifactView:
+    return await read_as_caller(scope, lambda actor: viewed_type(scope, actor, artifact_id, artifact_type))
 
 
-def newest_checked(scope: RequestScope, actor: User, artifact_id: str, artifact_type: ArtifactType | None) -> Artifact:
+def newest_viewed(scope: RequestScope, actor: User, artifact_id: str,
+                  artifact_type: ArtifactType | None) -> ArtifactView:
     """The newest version of the name `artifact_id` is a version of, checked as `checked_type` (the REST view)."""
-    return scope.registry.artifacts.newest_of(checked_type(scope, actor, artifact_id, artifact_type))
+    return scope.registry.artifacts.newest_of(viewed_type(scope, actor, artifact_id, artifact_type))
 
 
-async def get_newest(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> Artifact:
+async def get_newest(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> ArtifactView:
     """The REST door's read by id: the newest version of that id's name (the spec knows no versions)."""
-    return await read_as_caller(scope, lambda actor: newest_checked(scope, actor, artifact_id, artifact_type))
+    return await read_as_caller(scope, lambda actor: newest_viewed(scope, actor, artifact_id, artifact_type))
 
 
 async def newest_id(scope: RequestScope, artifact_id: str, artifact_type: ArtifactType | None = None) -> str:

@@ -53,13 +53,13 @@ import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
 from registry.errors import Aborted, Conflict, NotFound, TooLarge
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor,
-                            Operation, Token, Upload, User)
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, ArtifactView, AuditEntry, DownloadRecord,
+                            MirrorJob, Monitor, Operation, Token, Upload, User)
 from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key, version_sort_key
 from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
 from store.keyset import check_limit, merge_page, type_list
@@ -209,6 +209,13 @@ class DynamoMetadataStore:
         if head is None or (head["status"]["S"] != _READY and not include_pending):
             return None
         return self._decode(head)
+
+    def get_artifact_view(self, artifact_id: str) -> ArtifactView | None:
+        """Read like `get_artifact` (each read is a round trip here, so nothing is kept), as a frozen view."""
+        head = self._get_head(artifact_id)
+        if head is None or head["status"]["S"] != _READY:
+            return None
+        return cast(ArtifactView | None, self._decode(head, model=ArtifactView))
 
     def get_artifacts(self, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
         """BatchGetItem, 100 keys a request, retrying the keys DynamoDB leaves unprocessed."""
@@ -841,7 +848,7 @@ class DynamoMetadataStore:
                   for n, piece in enumerate(pieces)]
         return head, chunks
 
-    def _decode(self, head: Item, retried: bool = False) -> Artifact | None:
+    def _decode(self, head: Item, retried: bool = False, model: type[Artifact] = Artifact) -> Artifact | None:
         """The record a head item stands for; None if it vanished while its chunks were being read."""
         if "body" in head:
             body = head["body"]["B"]
@@ -853,11 +860,11 @@ class DynamoMetadataStore:
                     return None
                 if retried:
                     raise RuntimeError(f"artifact {head['id']['S']!r} keeps changing while being read")
-                return self._decode(fresh, retried=True)
+                return self._decode(fresh, retried=True, model=model)
             body = b"".join(chunk["data"]["B"] for chunk in chunks)
-        artifact = Artifact.model_validate_json(zlib.decompress(body))
-        artifact.status = ArtifactStatus(head["status"]["S"])
-        return artifact
+        artifact = model.model_validate_json(zlib.decompress(body))
+        status = ArtifactStatus(head["status"]["S"])  # the head's, which a write moves without the body
+        return artifact if artifact.status is status else artifact.model_copy(update={"status": status})
 
     def _decode_all(self, heads: Iterable[Item]) -> list[Artifact]:
         return [artifact for head in heads if (artifact := self._decode(head)) is not None]

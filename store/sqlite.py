@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.errors import Aborted, Conflict, NotFound, TooLarge
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor,
-                            Operation, Token, Upload, User)
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, ArtifactView, AuditEntry, DownloadRecord,
+                            MirrorJob, Monitor, Operation, Token, Upload, User)
 from registry.paging import Page, as_utc, decode_cursor, sort_key, timestamp_key, version_sort_key
 from registry.ports import MAX_COMMIT_RECORDS, Claim, Epoch, Guard, SearchText, TokenGrant
 from store.generation import HeldReads, SharedGeneration
@@ -107,6 +107,8 @@ _SEARCH_CACHE_BYTES = 512 * 1024 * 1024  # of search text held in memory; past i
 _ENTRIES_HELD = 4096  # users, and names' latest versions, kept in memory (each); past it the memory starts again empty
 _RECORDS_HELD_BYTES = 32 * 1024 * 1024  # of records' JSON kept in memory, likewise
 _ROW_OVERHEAD = 256  # what holding one record costs beyond its JSON, roughly
+_VIEWS_HELD_WEIGHT = 32 * 1024 * 1024  # of parsed records (views) kept in memory, weighed as below
+_PARSED_PER_JSON_BYTE = 5  # a parsed record takes up to ~4.7x its JSON's bytes (tracemalloc; files lists the most)
 _MAX_PARAMS = 500  # values bound per IN (...) list, well under SQLite's limit
 
 
@@ -130,13 +132,18 @@ class SqliteMetadataStore:
         # What most requests read, held in memory under counters every process on the file moves when it writes
         # (store/generation.py): the caller's user (every authenticated request; accounts barely change), and the
         # artifact read by id with its name's latest version (the REST and GraphQL reads by id). Records are held
-        # as their stored JSON and parsed on every read, since callers may change the models they get.
+        # as their stored JSON and parsed on every read, since callers may change the models they get; the reads
+        # that only answer with a record (get_artifact_view: the GraphQL and REST reads by id) share one parsed,
+        # frozen instance, since parsing is most of such a read's work.
         self._users_generation = SharedGeneration(self._path.with_name(self._path.name + "-users"))
         self._users_read: HeldReads[User | None] = HeldReads(self._users_generation, _ENTRIES_HELD)
         self._records_generation = SharedGeneration(self._path.with_name(self._path.name + "-records"))
         self._records_read: HeldReads[tuple[str, str] | None] = HeldReads(
             self._records_generation, _RECORDS_HELD_BYTES, lambda row: _ROW_OVERHEAD + (len(row[0]) if row else 0))
         self._latest_read: HeldReads[str | None] = HeldReads(self._records_generation, _ENTRIES_HELD)
+        self._views_read: HeldReads[tuple[int, ArtifactView] | None] = HeldReads(
+            self._records_generation, _VIEWS_HELD_WEIGHT,
+            lambda view: _ROW_OVERHEAD + (_PARSED_PER_JSON_BYTE * view[0] if view else 0))
 
     # connections -----------------------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -224,12 +231,24 @@ class SqliteMetadataStore:
             _mark_ready(db, artifact_id)
 
     def get_artifact(self, artifact_id: str, include_pending: bool = False) -> Artifact | None:
-        db = self._db()
-        row = self._records_read.read(artifact_id, lambda: db.execute(
-            "SELECT body, status FROM artifacts WHERE id = ?", (artifact_id,)).fetchone(), db.in_transaction)
+        row = self._record_row(artifact_id)
         if row is None or (row[1] != _READY and not include_pending):
             return None
         return Artifact.model_validate_json(row[0])
+
+    def get_artifact_view(self, artifact_id: str) -> ArtifactView | None:
+        def load() -> tuple[int, ArtifactView] | None:
+            row = self._record_row(artifact_id)
+            return None if row is None or row[1] != _READY else (len(row[0]), ArtifactView.model_validate_json(row[0]))
+
+        held = self._views_read.read(artifact_id, load, self._db().in_transaction)
+        return None if held is None else held[1]
+
+    def _record_row(self, artifact_id: str) -> tuple[str, str] | None:
+        """The record's stored JSON and status."""
+        db = self._db()
+        return self._records_read.read(artifact_id, lambda: db.execute(
+            "SELECT body, status FROM artifacts WHERE id = ?", (artifact_id,)).fetchone(), db.in_transaction)
 
     def get_artifacts(self, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
         found: dict[str, Artifact] = {}

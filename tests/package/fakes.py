@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from registry.errors import Aborted, Conflict, NotFound, TooLarge
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditEntry, DownloadRecord, MirrorJob, Monitor,
-                            Operation, Token, Upload, User)
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, ArtifactView, AuditEntry, DownloadRecord,
+                            MirrorJob, Monitor, Operation, Token, Upload, User)
 from registry.paging import as_utc, sort_key, version_sort_key
 from registry.ports import Claim, Epoch, Guard, TokenGrant
 
@@ -94,6 +94,10 @@ class MemoryMetadata:
         if found is None or (found.status is not ArtifactStatus.READY and not include_pending):
             return None
         return found.model_copy(deep=True)
+
+    def get_artifact_view(self, artifact_id: str) -> ArtifactView | None:
+        found = self.get_artifact(artifact_id)
+        return None if found is None else ArtifactView.model_validate(found.model_dump())
 
     def get_artifacts_snapshot(self, artifact_ids: Sequence[str]) -> dict[str, Artifact]:
         with self._lock:

@@ -116,7 +116,7 @@ def test_an_unexpected_fault_in_a_fast_read_is_masked(app, registry, client, tok
     def broken(*_args, **_kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(app.state.registry.artifacts, "get", broken)
+    monkeypatch.setattr(app.state.registry.artifacts, "view", broken)
     answer = client.get(f"/artifacts/model/{MODEL_ID}", headers={"X-Authorization": token})
     assert answer.status_code == 500
     assert answer.json() == {"detail": "Unexpected error.", "code": "INTERNAL_ERROR"}

@@ -9,12 +9,13 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
 import store.dynamo
 import store.sqlite
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.model import (Artifact, ArtifactStatus, ArtifactType, AuditAction, AuditEntry, DownloadRecord, FileEntry,
-                            Monitor, Permission, Token, Upload, User)
+from registry.model import (Artifact, ArtifactStatus, ArtifactType, ArtifactView, AuditAction, AuditEntry,
+                            DownloadRecord, FileEntry, Monitor, Permission, Token, Upload, User)
 from registry.paging import cursor_of, sort_key
 from registry.ports import MetadataStore
 
@@ -103,6 +104,25 @@ def test_replace_overwrites_the_record_and_its_indexes(metadata):
     assert metadata.find_by_source([new_url]) == {new_url: [updated]}
     with pytest.raises(NotFound):
         metadata.replace_artifact(artifact("absent", ready=True))
+
+
+def test_a_view_is_the_ready_record_frozen(metadata):
+    pending = artifact("v-1", "org/viewed", files=[FileEntry(path="weights.bin", size=7)])
+    metadata.create_artifact(pending)
+    assert metadata.get_artifact_view("v-1") is None
+    metadata.mark_ready("v-1")
+
+    view = metadata.get_artifact_view("v-1")
+    assert isinstance(view, ArtifactView)
+    assert view.model_dump() == metadata.get_artifact("v-1").model_dump()
+    assert view.status is ArtifactStatus.READY and view.files[0].path == "weights.bin"
+    with pytest.raises(ValidationError):  # other requests may hold the same instance
+        view.readme = "changed"  # type: ignore[misc]
+    updated = artifact("v-1", "org/viewed", ready=True, readme="replaced")
+    metadata.replace_artifact(updated)
+    assert metadata.get_artifact_view("v-1").model_dump() == updated.model_dump()
+    metadata.delete_artifact("v-1")
+    assert metadata.get_artifact_view("v-1") is None and metadata.get_artifact_view("absent") is None
 
 
 def test_get_artifacts_reads_a_batch_of_ready_ones(metadata):
@@ -246,6 +266,7 @@ def test_a_record_bigger_than_one_item_round_trips(metadata):
     big = artifact("big", "big/one", ready=True, files=files, readme="r" * 100_000)
     metadata.create_artifact(big)
     assert metadata.get_artifact("big") == big
+    assert metadata.get_artifact_view("big").model_dump() == big.model_dump()
     assert metadata.list_artifacts(None, None, 5).items == [big]
 
     smaller = big.model_copy(update={"files": files[:10]})

@@ -173,6 +173,28 @@ def test_an_artifact_read_again_comes_from_memory_as_a_new_model(stored):
     assert stored.get_artifact(FIRST).name == "org/model"
 
 
+def test_a_view_read_again_is_the_same_frozen_instance_without_a_statement(stored):
+    view = stored.get_artifact_view(FIRST)
+    ran = statements(stored)
+    assert stored.get_artifact_view(FIRST) is view
+    assert ran == []
+    with pytest.raises(ValidationError):  # one instance answers every request: nobody may change it
+        view.name = "changed/by-a-caller"  # type: ignore[misc]
+    mutable = stored.get_artifact(FIRST)  # what a use case that changes a record reads: its own model
+    assert type(mutable) is Artifact and mutable.model_dump() == view.model_dump()
+
+
+def test_a_view_is_read_again_after_any_records_write(stored, path):
+    view = stored.get_artifact_view(FIRST)
+    stored.create_artifact(record(SECOND, "2.0.0"))  # another record: the counter moves for every record
+    again = stored.get_artifact_view(FIRST)
+    assert again is not view and again.model_dump() == view.model_dump()
+    in_another_process(path, f"a = store.get_artifact({FIRST!r})\na.readme = 'replaced'\nstore.replace_artifact(a)")
+    assert stored.get_artifact_view(FIRST).readme == "replaced"
+    in_another_process(path, f"store.delete_artifact({FIRST!r})")
+    assert stored.get_artifact_view(FIRST) is None
+
+
 def test_every_record_write_of_another_process_is_seen_at_the_next_read(stored, path):
     assert stored.get_artifact(FIRST).readme == ""
     in_another_process(path, f"a = store.get_artifact({FIRST!r})\na.readme = 'replaced'\nstore.replace_artifact(a)")
@@ -202,15 +224,17 @@ def test_a_reset_by_another_store_on_the_file_is_seen(stored, path):
     assert stored.get_artifact(FIRST) is None and stored.latest_version_id(ArtifactType.MODEL, "org/model") is None
 
 
-def test_an_artifact_read_inside_a_read_transaction_is_not_held(stored, path):
-    stored.get_artifact(FIRST)
+@pytest.mark.parametrize("read", ["get_artifact", "get_artifact_view"])
+def test_an_artifact_read_inside_a_read_transaction_is_not_held(stored, path, read):
+    get = getattr(stored, read)
+    get(FIRST)
     with stored._snapshot() as db:
         db.execute("SELECT count(*) FROM artifacts").fetchone()  # the snapshot starts here
         other = SqliteMetadataStore(path)
         other.replace_artifact(record(FIRST, name="org/renamed"))
         other.close()
-        assert stored.get_artifact(FIRST).name == "org/model"  # as of the snapshot
-    assert stored.get_artifact(FIRST).name == "org/renamed"
+        assert get(FIRST).name == "org/model"  # as of the snapshot
+    assert get(FIRST).name == "org/renamed"
 
 
 def test_a_records_writer_killed_inside_its_write_leaves_every_read_to_the_file(stored, path):
