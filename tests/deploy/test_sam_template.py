@@ -140,16 +140,19 @@ def test_deploy_role_trusts_only_main_of_one_repository_through_github_oidc(temp
     assert provider["ClientIdList"] == ["sts.amazonaws.com"]
 
 
-def test_deploy_role_may_only_update_the_function_and_sync_the_site(template: dict[str, Any]) -> None:
+def test_deploy_role_may_only_update_the_function_read_its_restores_and_sync_the_site(
+        template: dict[str, Any]) -> None:
     policies = template["Resources"]["DeployRole"]["Properties"]["Policies"]
     statements = [statement for policy in policies for statement in policy["PolicyDocument"]["Statement"]]
     actions = {action for statement in statements for action in
                ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
     assert actions == {
         "lambda:UpdateFunctionCode", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
-        "lambda:PublishVersion", "lambda:UpdateAlias", "lambda:GetAlias",
+        "lambda:PublishVersion", "lambda:UpdateAlias", "lambda:GetAlias", "logs:FilterLogEvents",
         "s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "cloudfront:CreateInvalidation",
     }
+    (logs,) = [statement for statement in statements if statement["Action"] == "logs:FilterLogEvents"]
+    assert logs["Resource"]["Fn::Sub"].endswith(":log-group:/aws/lambda/${RegistryFunction}:*")
     assert all(statement["Effect"] == "Allow" for statement in statements)
     resources = json.dumps([statement["Resource"] for statement in statements])
     assert '"*"' not in resources
