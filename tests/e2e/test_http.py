@@ -15,7 +15,8 @@ from tests.e2e.lambda_events import http_api_event
 from tests.servers import uvicorn_server
 
 INGEST = ("mutation($u: String!, $n: String!, $c: String!, $d: String!) { ingestArtifact(input: {type: MODEL, "
-          "url: $u, name: $n, codeUrl: $c, datasetUrls: [$d]}) { artifact { artifactId name } errors { code } } }")
+          "url: $u, name: $n, codeUrl: $c, datasetUrls: [$d]}) { artifact { artifactId name } "
+          "errors { code message } } }")
 LOGIN = ("mutation($u: String!, $p: String!) { authenticate(input: {username: $u, password: $p}) "
          "{ token errors { code } } }")
 
@@ -68,7 +69,9 @@ def test_concurrent_ingests_get_distinct_ids(server):
         t.start()
     for t in threads:
         t.join()
-    ids = [r["data"]["ingestArtifact"]["artifact"]["artifactId"] for r in results]
+    payloads = [r["data"]["ingestArtifact"] for r in results]
+    assert all(p["artifact"] for p in payloads), payloads  # a refusal says why (its errors' messages)
+    ids = [p["artifact"]["artifactId"] for p in payloads]
     assert len(ids) == 6 and len(set(ids)) == 6
 
 
