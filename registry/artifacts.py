@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import re2
 
@@ -47,6 +47,8 @@ from scoring.rating import Rating
 from scoring.sources.types import HubRepo, SourceRef
 
 _DEFAULT_VERSION_ATTEMPTS = 20  # next patches tried when concurrent writers take the one picked
+
+A = TypeVar("A", bound=Artifact)
 
 
 class ArtifactService:
@@ -315,10 +317,7 @@ class ArtifactService:
         """One ready artifact to answer with (read as `get`): possibly the instance other requests get too, so it is
         never changed (ArtifactStore.get_artifact_view)."""
         require(actor, Permission.SEARCH)
-        found = self._artifacts.get_artifact_view(check_artifact_id(artifact_id))
-        if found is None:
-            raise NotFound(f"no artifact {artifact_id!r}")
-        return found
+        return _ready(self._artifacts.get_artifact_view(check_artifact_id(artifact_id)), artifact_id)
 
     def get_many(self, actor: User, artifact_ids: Iterable[str]) -> dict[str, Artifact]:
         require(actor, Permission.SEARCH)
@@ -459,10 +458,7 @@ class ArtifactService:
         return first
 
     def _get_ready(self, artifact_id: str) -> Artifact:
-        artifact = self._artifacts.get_artifact(check_artifact_id(artifact_id))
-        if artifact is None:
-            raise NotFound(f"no artifact {artifact_id!r}")
-        return artifact
+        return _ready(self._artifacts.get_artifact(check_artifact_id(artifact_id)), artifact_id)
 
     def _read(self, ref: SourceRef, artifact_type: ArtifactType, links: Links) -> Reading:
         """Models are read through the rating's evidence gathering (one read of the hub); datasets and code as
@@ -562,6 +558,13 @@ def _connection(page: tuple[list[tuple[str, Artifact]], bool],
     """Edges of a page whose items were keyed by `key`: each cursor resumes right after its item."""
     items, more = page
     return Connection([Edge(artifact, encode_cursor(key(artifact))) for _, artifact in items], more)
+
+
+def _ready(found: A | None, artifact_id: str) -> A:
+    """The READY record a by-id read found, or NotFound."""
+    if found is None:
+        raise NotFound(f"no artifact {artifact_id!r}")
+    return found
 
 
 def version_identity(artifact_type: ArtifactType, name: str, version: str) -> str:
